@@ -1,0 +1,247 @@
+import { OpcuaSource, ModbusSource, type ModbusTag, type TagValue } from '../connectors/index.ts'
+import { silentLogger, type Logger } from '../connectors/common/logger.ts'
+import { EventCodec, eventKey, topicFor, DEFAULT_TOPIC_PREFIX, type Publisher, type ShopfloorEvent } from '../stream/index.ts'
+import type { EdgeConfig, TagRef } from './config/resolved.ts'
+import { MachineModel, type ModelEvent, type TagRole } from './model/machine-model.ts'
+import { Outbox, type OutboxOptions, type OutboxStats } from './outbox.ts'
+import { Sequence } from './sequence.ts'
+import { VERSION } from './version.ts'
+
+export interface EdgeAgentOptions {
+  config: EdgeConfig
+  /** Where events go: Kafka, or the in-process bus. */
+  publisher: Publisher
+  /** Prefix of the topics. Default `shopfloor`. */
+  topicPrefix?: string
+  logger?: Logger
+  codec?: EventCodec
+  outbox?: OutboxOptions
+}
+
+export interface EdgeAgentStats {
+  events: Record<ShopfloorEvent['type'], number>
+  outbox: OutboxStats
+  sources: Record<string, { connected: boolean; values: number; errors: number }>
+  anomalies: number
+}
+
+interface Route {
+  model: MachineModel
+  role: TagRole
+}
+
+/**
+ * The edge agent: reads every configured source, runs each machine's model, and publishes the
+ * events it makes (plus a heartbeat that announces the machines) through an outbox that never
+ * makes polling wait.
+ */
+export class EdgeAgent {
+  readonly #cfg: EdgeConfig
+  readonly #log: Logger
+  readonly #codec: EventCodec
+  readonly #prefix: string
+  readonly #outbox: Outbox
+  readonly #seq: Sequence
+  readonly #models: MachineModel[] = []
+  readonly #startedTs = Date.now()
+  readonly #opcua: Array<{ source: OpcuaSource; routes: Map<string, Route[]> }> = []
+  readonly #modbus: Array<{ source: ModbusSource; routes: Map<string, Route[]> }> = []
+  readonly #stats: Omit<EdgeAgentStats, 'outbox'>
+  #heartbeat: NodeJS.Timeout | undefined
+  #stopped = false
+
+  constructor(opts: EdgeAgentOptions) {
+    this.#cfg = opts.config
+    this.#log = (opts.logger ?? silentLogger).child({ component: 'agent', agent: opts.config.agent.id })
+    this.#codec = opts.codec ?? new EventCodec()
+    this.#prefix = opts.topicPrefix ?? DEFAULT_TOPIC_PREFIX
+    this.#outbox = new Outbox(opts.publisher, this.#log, opts.outbox)
+    this.#seq = new Sequence(opts.config.agent.stateDir)
+    this.#stats = {
+      events: { machine_state: 0, production_count: 0, energy_reading: 0, tag_sample: 0, agent_heartbeat: 0 },
+      sources: {},
+      anomalies: 0,
+    }
+
+    const routesBySource = new Map<string, Map<string, Route[]>>()
+    const modbusTags = new Map<string, ModbusTag[]>()
+    const addRoute = (tag: TagRef, model: MachineModel, role: TagRole): void => {
+      let routes = routesBySource.get(tag.source)
+      if (!routes) routesBySource.set(tag.source, (routes = new Map()))
+      const key = tag.protocol === 'opcua' ? tag.node : `${model.config.path}#${role}`
+      const list = routes.get(key)
+      if (list) list.push({ model, role })
+      else routes.set(key, [{ model, role }])
+      if (tag.protocol === 'modbus') {
+        const { protocol: _p, source: _s, ...reg } = tag
+        const tags = modbusTags.get(tag.source) ?? []
+        tags.push({ name: key, ...reg })
+        modbusTags.set(tag.source, tags)
+      }
+    }
+    for (const m of this.#cfg.machines) {
+      const model = new MachineModel(
+        m,
+        (e) => this.#onModelEvent(e),
+        (a) => {
+          this.#stats.anomalies++
+          this.#log.warn({ machine: a.machine, anomaly: a.kind }, a.detail)
+        },
+      )
+      this.#models.push(model)
+      addRoute(m.state.tag, model, 'state')
+      if (m.state.reason) addRoute(m.state.reason, model, 'reason')
+      if (m.counts) {
+        addRoute(m.counts.total, model, 'total')
+        if (m.counts.reject) addRoute(m.counts.reject, model, 'reject')
+      }
+      if (m.energy) {
+        // kW before kWh, so each energy reading carries the power of the same poll.
+        if (m.energy.kw) addRoute(m.energy.kw, model, 'kw')
+        addRoute(m.energy.kwh, model, 'kwh')
+      }
+    }
+    for (const s of this.#cfg.sources) {
+      const routes = routesBySource.get(s.id)
+      if (!routes) {
+        this.#log.warn({ source: s.id }, 'source is configured but no tag uses it: not connecting')
+        continue
+      }
+      this.#stats.sources[s.id] = { connected: false, values: 0, errors: 0 }
+      if (s.protocol === 'opcua') {
+        const source = new OpcuaSource({
+          id: s.id,
+          endpoint: s.endpoint,
+          samplingIntervalMs: s.samplingIntervalMs,
+          publishingIntervalMs: s.publishingIntervalMs,
+          logger: this.#log,
+        })
+        this.#opcua.push({ source, routes })
+      } else {
+        const source = new ModbusSource({
+          id: s.id,
+          host: s.host,
+          port: s.port,
+          unitId: s.unitId,
+          pollIntervalMs: s.pollIntervalMs,
+          timeoutMs: s.timeoutMs,
+          tags: modbusTags.get(s.id) ?? [],
+          logger: this.#log,
+        })
+        this.#modbus.push({ source, routes })
+      }
+    }
+  }
+
+  /** Connects to every source (returns once connecting has begun) and starts the heartbeat. */
+  async start(): Promise<void> {
+    this.#sendHeartbeat()
+    this.#heartbeat = setInterval(() => this.#sendHeartbeat(), this.#cfg.agent.heartbeatIntervalMs)
+    for (const { source, routes } of this.#opcua) {
+      await source.start(
+        [...routes.keys()],
+        (nodeId, v) => this.#deliver(source.id, routes.get(nodeId), v),
+        (connected, err) => this.#onConnection(source.id, routes, connected, err),
+      )
+    }
+    for (const { source, routes } of this.#modbus) {
+      source.start(
+        (values) => {
+          for (const [key, v] of values) this.#deliver(source.id, routes.get(key), v)
+        },
+        (connected, err) => this.#onConnection(source.id, routes, connected, err),
+      )
+    }
+    this.#log.info({ machines: this.#models.length, sources: this.#cfg.sources.length }, 'agent started')
+  }
+
+  get stats(): EdgeAgentStats {
+    return { ...this.#stats, outbox: this.#outbox.stats }
+  }
+
+  /** Stops reading, marks every machine OFFLINE, and sends what it can within `flushTimeoutMs`. */
+  async stop(flushTimeoutMs = 5000): Promise<void> {
+    if (this.#stopped) return
+    this.#stopped = true
+    clearInterval(this.#heartbeat)
+    await Promise.allSettled([...this.#opcua.map((o) => o.source.stop()), ...this.#modbus.map((m) => m.source.stop())])
+    const now = Date.now()
+    for (const m of this.#models) m.stop(now)
+    const left = await this.#outbox.flush(flushTimeoutMs)
+    this.#outbox.close()
+    if (left > 0) this.#log.error({ left }, 'stopped with events not yet published (the in-memory outbox loses them)')
+    this.#log.info('agent stopped')
+  }
+
+  #deliver(sourceId: string, routes: Route[] | undefined, v: TagValue): void {
+    if (!routes || this.#stopped) return
+    const s = this.#stats.sources[sourceId]
+    if (s) s.values++
+    for (const r of routes) r.model.onValue(r.role, v)
+  }
+
+  #onConnection(sourceId: string, routes: Map<string, Route[]>, connected: boolean, err?: Error): void {
+    const s = this.#stats.sources[sourceId]
+    if (s) {
+      if (s.connected === connected) return
+      s.connected = connected
+      if (!connected) s.errors++
+    }
+    if (connected) this.#log.info({ source: sourceId }, 'source connected')
+    else this.#log.warn({ source: sourceId, err: err?.message }, 'source lost')
+    if (this.#stopped) return
+    // Machines whose state is read from this source are OFFLINE while it is lost.
+    const now = Date.now()
+    const affected = new Set<MachineModel>()
+    for (const list of routes.values()) for (const r of list) if (r.role === 'state') affected.add(r.model)
+    for (const m of affected) m.onConnection(connected, now)
+  }
+
+  #header(): { event_id: string; agent_id: string; seq: number } {
+    const seq = this.#seq.next()
+    return { event_id: `${this.#cfg.agent.id}:${seq}`, agent_id: this.#cfg.agent.id, seq }
+  }
+
+  #onModelEvent(e: ModelEvent): void {
+    const h = this.#header()
+    const common = { ...h, machine: e.machine, source_ts: e.ts, receive_ts: e.receiveTs }
+    let ev: ShopfloorEvent
+    switch (e.type) {
+      case 'machine_state':
+        ev = { type: 'machine_state', event: { ...common, state: e.state, reason: e.reason } }
+        break
+      case 'production_count':
+        ev = { type: 'production_count', event: { ...common, produced: e.produced, rejected: e.rejected, ideal_cycle_s: e.idealCycleS, product: null } }
+        break
+      case 'energy_reading':
+        ev = { type: 'energy_reading', event: { ...common, kwh: e.kwh, kwh_total: e.kwhTotal, kw: e.kw } }
+        break
+    }
+    this.#publish(ev)
+  }
+
+  #sendHeartbeat(): void {
+    this.#publish({
+      type: 'agent_heartbeat',
+      event: {
+        ...this.#header(),
+        source_ts: Date.now(),
+        version: VERSION,
+        started_ts: this.#startedTs,
+        machines: this.#cfg.machines.map((m) => ({
+          machine: m.path,
+          name: m.name,
+          position: m.position,
+          ideal_cycle_s: m.idealCycleS,
+          line_ideal_cycle_s: m.lineIdealCycleS,
+          end_of_line: m.endOfLine,
+        })),
+      },
+    })
+  }
+
+  #publish(e: ShopfloorEvent): void {
+    this.#stats.events[e.type]++
+    this.#outbox.push({ topic: topicFor(e.type, this.#prefix), key: eventKey(e), value: this.#codec.encode(e) })
+  }
+}

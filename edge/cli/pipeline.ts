@@ -1,0 +1,67 @@
+import type { Logger } from '../../connectors/common/logger.ts'
+import {
+  EventCodec,
+  Ingest,
+  InProcessBus,
+  KafkaPublisher,
+  KafkaSubscriber,
+  EVENT_TYPES,
+  ensureTopics,
+  migrate,
+  openClickhouse,
+  topicFor,
+  type Clickhouse,
+  type Publisher,
+  type Subscriber,
+} from '../../stream/index.ts'
+
+/**
+ * Wiring shared by the CLI commands: the transport (Kafka when brokers are given, else the
+ * in-process bus) and the ingest worker writing to ClickHouse. The CLI is the composition root:
+ * the only place that puts edge, stream and api together.
+ */
+export interface TransportChoice {
+  publisher: Publisher
+  subscriber: Subscriber
+  describe: string
+  close(): Promise<void>
+}
+
+export async function openTransport(opts: { brokers: string[] | undefined; topicPrefix: string; groupId?: string; logger: Logger }): Promise<TransportChoice> {
+  const topics = EVENT_TYPES.map((t) => topicFor(t, opts.topicPrefix))
+  if (opts.brokers) {
+    const k = { brokers: opts.brokers, logger: opts.logger }
+    await ensureTopics(k, topics)
+    const publisher = new KafkaPublisher(k)
+    const subscriber = new KafkaSubscriber({ ...k, topics, ...(opts.groupId ? { groupId: opts.groupId } : {}) })
+    return {
+      publisher,
+      subscriber,
+      describe: `kafka ${opts.brokers.join(',')}`,
+      close: async () => {
+        await publisher.close()
+        await subscriber.close()
+      },
+    }
+  }
+  const bus = new InProcessBus({ onError: (err) => opts.logger.warn({ err }, 'ingest batch failed; retrying') })
+  return {
+    publisher: bus.publisher,
+    subscriber: bus.subscriber,
+    describe: 'in-process',
+    close: () => bus.subscriber.close(),
+  }
+}
+
+export async function startIngest(opts: { subscriber: Subscriber; clickhouse: Clickhouse; logger: Logger }): Promise<Ingest> {
+  const ingest = new Ingest({ clickhouse: opts.clickhouse, codec: new EventCodec(), logger: opts.logger })
+  await opts.subscriber.run(ingest.handle)
+  return ingest
+}
+
+export async function openStore(logger: Logger, opts: { path?: string; database?: string } = {}): Promise<Clickhouse> {
+  const ch = await openClickhouse(opts)
+  const applied = await migrate(ch)
+  logger.info({ clickhouse: ch.describe, database: ch.database, applied }, 'ClickHouse ready')
+  return ch
+}

@@ -1,0 +1,259 @@
+import { Value } from 'typebox/value'
+import type { TLocalizedValidationError } from 'typebox/error'
+import { EdgeConfigSchema, type EdgeConfigInput, type TagRefInput } from './schema.ts'
+import { DEFAULTS } from './defaults.ts'
+import type { EdgeConfig, MachineConfig, SourceConfig, TagRef } from './resolved.ts'
+import type { MachineStateCode } from '../../stream/index.ts'
+
+/** A problem found in a config value: the field path (`lines[0].id`) and what is wrong, as one phrase. */
+export interface ConfigProblem {
+  readonly path: Array<string | number>
+  readonly problem: string
+}
+
+export function formatPath(path: ReadonlyArray<string | number>): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('')
+}
+
+const show = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : v === undefined ? 'nothing' : JSON.stringify(v) ?? String(v))
+
+function pointerToPath(pointer: string): Array<string | number> {
+  if (!pointer) return []
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s))
+}
+
+function valueAt(root: unknown, path: ReadonlyArray<string | number>): unknown {
+  let v: unknown = root
+  for (const p of path) v = v !== null && typeof v === 'object' ? (v as Record<string | number, unknown>)[p] : undefined
+  return v
+}
+
+function schemaAt(root: unknown, schemaPointer: string): Record<string, unknown> | undefined {
+  const v = valueAt(root, pointerToPath(schemaPointer.replace(/^#/, '')))
+  return v !== null && typeof v === 'object' ? (v as Record<string, unknown>) : undefined
+}
+
+/** Turns one schema error into a phrase a plant IT person can act on. */
+function describe(err: TLocalizedValidationError, schema: unknown, value: unknown): ConfigProblem {
+  const path = pointerToPath(err.instancePath)
+  const got = valueAt(value, path)
+  const params = err.params as Record<string, unknown>
+  switch (err.keyword) {
+    case 'required': {
+      const missing = (params['requiredProperties'] as string[]).filter((k) => valueAt(value, [...path, k]) === undefined)
+      return { path: [...path, missing[0] ?? '?'], problem: 'is required' }
+    }
+    case 'additionalProperties': {
+      const extra = (params['additionalProperties'] as string[])[0] ?? '?'
+      const allowed = Object.keys((schemaAt(schema, err.schemaPath)?.['properties'] as object | undefined) ?? {})
+      return { path: [...path, extra], problem: `is not a known key (allowed: ${allowed.join(', ')})` }
+    }
+    case 'enum':
+      return { path, problem: `must be one of ${(params['allowedValues'] as unknown[]).join(', ')} (got ${show(got)})` }
+    case 'const':
+      return { path, problem: `must be ${show(params['allowedValue'])} (got ${show(got)})` }
+    case 'type':
+      return { path, problem: `must be ${String(params['type'])} (got ${show(got)})` }
+    case 'pattern': {
+      const hint = (schemaAt(schema, err.schemaPath)?.['description'] as string | undefined) ?? `matching ${String(params['pattern'])}`
+      return { path, problem: `must be ${hint} (got ${show(got)})` }
+    }
+    default:
+      return { path, problem: `${err.message} (got ${show(got)})` }
+  }
+}
+
+const KEYWORD_RANK: Record<string, number> = { additionalProperties: 0, required: 1, enum: 2, const: 2, type: 3 }
+
+/**
+ * The first problem of a config value against the schema, or undefined. Among errors at the same
+ * place the most telling wins (an unknown key over the "schema is false" echo of it), and sources
+ * are checked against the schema of their own protocol so the message is not a union's shrug.
+ */
+export function schemaProblem(value: unknown): ConfigProblem | undefined {
+  const sources = (value as { sources?: unknown } | null)?.sources
+  if (Array.isArray(sources)) {
+    const variants = (EdgeConfigSchema.properties.sources.items as { anyOf: Array<{ properties: { protocol: { const: string } } }> }).anyOf
+    const protocols = variants.map((v) => v.properties.protocol.const)
+    for (const [i, s] of sources.entries()) {
+      const protocol = (s as { protocol?: unknown } | null)?.protocol
+      const variant = variants.find((v) => v.properties.protocol.const === protocol)
+      if (!variant) {
+        return s !== null && typeof s === 'object'
+          ? { path: ['sources', i, 'protocol'], problem: `must be one of ${protocols.join(', ')} (got ${show(protocol)})` }
+          : { path: ['sources', i], problem: `must be an object with a protocol (${protocols.join(', ')})` }
+      }
+      const first = pickError([...Value.Errors(variant, s)])
+      if (first) {
+        const p = describe(first, variant, s)
+        return { path: ['sources', i, ...p.path], problem: p.problem }
+      }
+    }
+  }
+  const errors = [...Value.Errors(EdgeConfigSchema, value)].filter((e) => !e.instancePath.match(/^\/sources\/\d+/) || !Array.isArray(sources))
+  const first = pickError(errors)
+  return first ? describe(first, EdgeConfigSchema, value) : undefined
+}
+
+function pickError(errors: TLocalizedValidationError[]): TLocalizedValidationError | undefined {
+  const useful = errors.filter((e) => e.keyword !== 'boolean' && e.keyword !== 'anyOf')
+  if (useful.length === 0) return errors[0]
+  const first = useful[0] as TLocalizedValidationError
+  // Errors come in document order; at the first failing place prefer the most telling keyword.
+  const samePlace = useful.filter((e) => e.instancePath === first.instancePath || (e.keyword === 'additionalProperties' && first.instancePath.startsWith(e.instancePath + '/')))
+  return samePlace.sort((a, b) => (KEYWORD_RANK[a.keyword] ?? 9) - (KEYWORD_RANK[b.keyword] ?? 9))[0]
+}
+
+class Problem extends Error {
+  readonly path: Array<string | number>
+  constructor(path: Array<string | number>, problem: string) {
+    super(problem)
+    this.path = path
+  }
+}
+
+/**
+ * Checks the rules a schema cannot express and applies defaults. Throws {@link Problem} with the
+ * field path on the first violation.
+ */
+function resolve(input: EdgeConfigInput, file: string): EdgeConfig {
+  const sources: SourceConfig[] = input.sources.map((s) =>
+    s.protocol === 'opcua'
+      ? {
+          protocol: 'opcua',
+          id: s.id,
+          endpoint: s.endpoint,
+          samplingIntervalMs: s.samplingInterval ?? DEFAULTS.opcua.samplingIntervalMs,
+          publishingIntervalMs: s.publishingInterval ?? DEFAULTS.opcua.publishingIntervalMs,
+        }
+      : {
+          protocol: 'modbus',
+          id: s.id,
+          host: s.host,
+          port: s.port ?? DEFAULTS.modbus.port,
+          unitId: s.unitId ?? DEFAULTS.modbus.unitId,
+          pollIntervalMs: s.pollInterval ?? DEFAULTS.modbus.pollIntervalMs,
+          timeoutMs: s.timeout ?? DEFAULTS.modbus.timeoutMs,
+        },
+  )
+  const seenSources = new Set<string>()
+  for (const [i, s] of sources.entries()) {
+    if (seenSources.has(s.id)) throw new Problem(['sources', i, 'id'], `"${s.id}" is used by an earlier source; source ids must be unique`)
+    seenSources.add(s.id)
+  }
+  const sourceById = new Map(sources.map((s) => [s.id, s]))
+
+  const tag = (t: TagRefInput, path: Array<string | number>): TagRef => {
+    const src = sourceById.get(t.source)
+    if (!src) throw new Problem([...path, 'source'], `names no source (defined: ${[...sourceById.keys()].join(', ')}; got "${t.source}")`)
+    if (src.protocol === 'opcua') {
+      if (t.node === undefined) throw new Problem([...path, 'node'], `is required: source "${src.id}" is an OPC UA source (give the node id, e.g. "ns=1;s=Line1.State")`)
+      for (const k of ['table', 'address', 'type', 'byteOrder', 'bit', 'length', 'scale', 'offset'] as const) {
+        if (t[k] !== undefined) throw new Problem([...path, k], `does not apply: source "${src.id}" is an OPC UA source (allowed: source, node)`)
+      }
+      return { protocol: 'opcua', source: src.id, node: t.node }
+    }
+    if (t.node !== undefined) throw new Problem([...path, 'node'], `does not apply: source "${src.id}" is a Modbus source (use table, address, type)`)
+    for (const k of ['table', 'address', 'type'] as const) {
+      if (t[k] === undefined) throw new Problem([...path, k], `is required: source "${src.id}" is a Modbus source`)
+    }
+    const table = t.table as NonNullable<TagRefInput['table']>
+    const type = t.type as NonNullable<TagRefInput['type']>
+    if ((table === 'coil' || table === 'discrete') && type !== 'BOOL') throw new Problem([...path, 'type'], `must be BOOL for a ${table} (got "${type}")`)
+    if (t.bit !== undefined && type !== 'BOOL') throw new Problem([...path, 'bit'], `applies only to type BOOL (got type "${type}")`)
+    if (type === 'STRING' && t.length === undefined) throw new Problem([...path, 'length'], 'is required for type STRING (registers to read)')
+    return {
+      protocol: 'modbus',
+      source: src.id,
+      table,
+      address: t.address as number,
+      type,
+      byteOrder: t.byteOrder ?? DEFAULTS.modbus.byteOrder,
+      ...(t.bit === undefined ? {} : { bit: t.bit }),
+      ...(t.length === undefined ? {} : { length: t.length }),
+      scale: t.scale ?? DEFAULTS.modbus.scale,
+      offset: t.offset ?? DEFAULTS.modbus.offset,
+    }
+  }
+
+  const machines: MachineConfig[] = []
+  const seenLines = new Set<string>()
+  for (const [li, line] of input.lines.entries()) {
+    const linePath = `${input.site.region}/${input.site.park}/${input.site.factory}/${line.area}/${line.id}`
+    if (seenLines.has(linePath)) throw new Problem(['lines', li, 'id'], `"${line.id}" in area "${line.area}" is defined twice`)
+    seenLines.add(linePath)
+    const eolFlags = line.machines.filter((m) => m.endOfLine === true).length
+    if (eolFlags > 1) throw new Problem(['lines', li, 'machines'], `mark at most one machine endOfLine: true (got ${eolFlags})`)
+    const lineIdeal = line.idealCycleTime ?? Math.max(...line.machines.map((m) => m.idealCycleTime))
+    const seenMachines = new Set<string>()
+    for (const [mi, m] of line.machines.entries()) {
+      const at = ['lines', li, 'machines', mi]
+      if (seenMachines.has(m.id)) throw new Problem([...at, 'id'], `"${m.id}" is used by an earlier machine of this line`)
+      seenMachines.add(m.id)
+      const map = new Map<string, MachineStateCode>(Object.entries(m.state.map))
+      if (map.size === 0) throw new Problem([...at, 'state', 'map'], 'must map at least one PLC value to a state (RUNNING, IDLE, DOWN, SETUP, PLANNED_STOP)')
+      const eol = eolFlags === 0 ? mi === line.machines.length - 1 : m.endOfLine === true
+      machines.push({
+        path: `${linePath}/${m.id}`,
+        id: m.id,
+        name: m.name ?? m.id,
+        linePath,
+        position: mi,
+        idealCycleS: m.idealCycleTime,
+        lineIdealCycleS: lineIdeal,
+        endOfLine: eol,
+        state: {
+          tag: tag(m.state.tag, [...at, 'state', 'tag']),
+          map,
+          unmapped: m.state.unmapped ?? DEFAULTS.unmappedState,
+          ...(m.state.reason ? { reason: tag(m.state.reason, [...at, 'state', 'reason']) } : {}),
+        },
+        ...(m.counts
+          ? {
+              counts: {
+                total: tag(m.counts.total, [...at, 'counts', 'total']),
+                ...(m.counts.reject ? { reject: tag(m.counts.reject, [...at, 'counts', 'reject']) } : {}),
+                rollover: m.counts.rollover ?? DEFAULTS.counterRollover,
+              },
+            }
+          : {}),
+        ...(m.energy
+          ? {
+              energy: {
+                kwh: tag(m.energy.kwh, [...at, 'energy', 'kwh']),
+                ...(m.energy.kw ? { kw: tag(m.energy.kw, [...at, 'energy', 'kw']) } : {}),
+                ...(m.energy.rollover === undefined ? {} : { rollover: m.energy.rollover }),
+              },
+            }
+          : {}),
+      })
+    }
+  }
+  return {
+    file,
+    agent: {
+      id: input.agent.id,
+      heartbeatIntervalMs: input.agent.heartbeatInterval ?? DEFAULTS.heartbeatIntervalMs,
+      stateDir: input.agent.stateDir ?? DEFAULTS.stateDir,
+    },
+    site: input.site,
+    sources,
+    machines,
+  }
+}
+
+/** Validates a parsed config value; returns the resolved config or the first problem. */
+export function validateEdgeConfig(value: unknown, file: string): { config: EdgeConfig } | { problem: ConfigProblem } {
+  const p = schemaProblem(value)
+  if (p) return { problem: p }
+  try {
+    return { config: resolve(value as EdgeConfigInput, file) }
+  } catch (e) {
+    if (e instanceof Problem) return { problem: { path: e.path, problem: e.message } }
+    throw e
+  }
+}

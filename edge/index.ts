@@ -1,0 +1,12 @@
+// Public surface of the edge module: the agent, its configuration, its machine model.
+export { EdgeAgent, type EdgeAgentOptions, type EdgeAgentStats } from './agent.ts'
+export { loadEdgeConfig, parseEdgeConfig } from './config/load.ts'
+export { validateEdgeConfig, formatPath } from './config/validate.ts'
+export { ConfigError } from './config/errors.ts'
+export { EdgeConfigSchema } from './config/schema.ts'
+export { DEFAULTS as EDGE_DEFAULTS } from './config/defaults.ts'
+export type { EdgeConfig, MachineConfig, SourceConfig, TagRef } from './config/resolved.ts'
+export { MachineModel, type ModelEvent, type ModelAnomaly } from './model/machine-model.ts'
+export { counterStep, type CounterStep } from './model/counter.ts'
+export { Outbox, type OutboxOptions, type OutboxStats } from './outbox.ts'
+export { VERSION } from './version.ts'

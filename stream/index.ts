@@ -1,0 +1,25 @@
+// Public surface of the stream module: the event contract, its codec, transports, ClickHouse and ingest.
+export { MACHINE_STATES, EVENT_TYPES, eventKey } from './events.ts'
+export type {
+  MachineStateCode,
+  EventType,
+  ShopfloorEvent,
+  EventOfType,
+  MachineStateEvent,
+  ProductionCountEvent,
+  EnergyReadingEvent,
+  TagSampleEvent,
+  AgentHeartbeatEvent,
+  MachineInfo,
+} from './events.ts'
+export { EventCodec, SCHEMA_DIR } from './codec.ts'
+export { StreamError, type StreamErrorCode } from './errors.ts'
+export { topicFor, DEFAULT_TOPIC_PREFIX } from './topics.ts'
+export { parseMachinePath, isSegment, PATH_LEVELS, SEGMENT_PATTERN, type MachinePath } from './machine-path.ts'
+export type { OutgoingMessage, IncomingMessage, Publisher, Subscriber, BatchHandler } from './transport/transport.ts'
+export { InProcessBus, type InProcessBusOptions } from './transport/in-process.ts'
+export { KafkaPublisher, KafkaSubscriber, ensureTopics, brokersFromEnv, type KafkaOptions, type KafkaSubscriberOptions } from './transport/kafka.ts'
+export { openClickhouse, type Clickhouse, type ClickhouseOptions, type ClickHouseClient } from './clickhouse/client.ts'
+export { migrate, MIGRATIONS } from './clickhouse/migrations.ts'
+export { insertEvents } from './clickhouse/writer.ts'
+export { Ingest, type IngestStats } from './ingest.ts'
