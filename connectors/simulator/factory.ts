@@ -123,7 +123,7 @@ export class FactorySim {
   /** An agent configuration (the YAML file's content as an object) that reads this factory. */
   edgeConfig(opts: { agentId?: string; stateDir?: string; samplingIntervalMs?: number; pollIntervalMs?: number } = {}): Record<string, unknown> {
     const s = SMT_SITE
-    const stateMap = Object.fromEntries(Object.entries(PLC_STATE_CODES).map(([state, code]) => [String(code), state]))
+    const stateMap = (): Record<string, string> => Object.fromEntries(Object.entries(PLC_STATE_CODES).map(([state, code]) => [String(code), state]))
     const rollover = this.#opts.counterModulus === 2 ** 32 ? {} : { rollover: this.#opts.counterModulus }
     return {
       agent: { id: opts.agentId ?? 'gw-smt-1', ...(opts.stateDir ? { stateDir: opts.stateDir } : {}) },
@@ -142,7 +142,7 @@ export class FactorySim {
             idealCycleTime: m.idealCycleS * this.scenario.timeScale,
             state: {
               tag: { source: 'plc-smt1', node: `${nodeBase(m)}.State` },
-              map: stateMap,
+              map: stateMap(),
               reason: { source: 'plc-smt1', node: `${nodeBase(m)}.Reason` },
             },
             counts: {

@@ -10,7 +10,7 @@ import { formatPath, validateEdgeConfig } from './validate.ts'
  */
 export function parseEdgeConfig(text: string, file: string): EdgeConfig {
   const lineCounter = new LineCounter()
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false })
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true })
   const yamlError = doc.errors[0]
   if (yamlError) {
     const line = yamlError.linePos?.[0]?.line

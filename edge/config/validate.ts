@@ -11,19 +11,27 @@ export interface ConfigProblem {
   readonly problem: string
 }
 
+/** `['lines', 0, 'state', 'map', '6']` -> `lines[0].state.map["6"]`: array indexes in brackets, odd keys quoted. */
 export function formatPath(path: ReadonlyArray<string | number>): string {
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('')
+  return path
+    .map((p, i) => (typeof p === 'number' ? `[${p}]` : /^[A-Za-z_][A-Za-z0-9_]*$/.test(p) ? (i === 0 ? p : `.${p}`) : `[${JSON.stringify(p)}]`))
+    .join('')
 }
 
 const show = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : v === undefined ? 'nothing' : JSON.stringify(v) ?? String(v))
 
-function pointerToPath(pointer: string): Array<string | number> {
+/** A JSON pointer as a path; a segment is a number only where it indexes an array of `root`. */
+function pointerToPath(pointer: string, root?: unknown): Array<string | number> {
   if (!pointer) return []
-  return pointer
-    .split('/')
-    .slice(1)
-    .map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'))
-    .map((s) => (/^\d+$/.test(s) ? Number(s) : s))
+  const out: Array<string | number> = []
+  let v: unknown = root
+  for (const raw of pointer.split('/').slice(1)) {
+    const seg = raw.replaceAll('~1', '/').replaceAll('~0', '~')
+    const key = Array.isArray(v) && /^\d+$/.test(seg) ? Number(seg) : seg
+    out.push(key)
+    v = v !== null && typeof v === 'object' ? (v as Record<string | number, unknown>)[key] : undefined
+  }
+  return out
 }
 
 function valueAt(root: unknown, path: ReadonlyArray<string | number>): unknown {
@@ -33,13 +41,13 @@ function valueAt(root: unknown, path: ReadonlyArray<string | number>): unknown {
 }
 
 function schemaAt(root: unknown, schemaPointer: string): Record<string, unknown> | undefined {
-  const v = valueAt(root, pointerToPath(schemaPointer.replace(/^#/, '')))
+  const v = valueAt(root, pointerToPath(schemaPointer.replace(/^#/, ''), root))
   return v !== null && typeof v === 'object' ? (v as Record<string, unknown>) : undefined
 }
 
 /** Turns one schema error into a phrase a plant IT person can act on. */
 function describe(err: TLocalizedValidationError, schema: unknown, value: unknown): ConfigProblem {
-  const path = pointerToPath(err.instancePath)
+  const path = pointerToPath(err.instancePath, value)
   const got = valueAt(value, path)
   const params = err.params as Record<string, unknown>
   switch (err.keyword) {

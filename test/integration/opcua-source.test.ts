@@ -32,6 +32,8 @@ async function sim(nodes: readonly SimulatedNode[], port = 0): Promise<OpcuaSimu
 }
 
 interface Recorder {
+  /** Connection changes and values in the order the listeners saw them: `up`, `down`, `<value>`. */
+  readonly timeline: string[]
   readonly values: { nodeId: string; value: TagValue }[]
   readonly connection: { connected: boolean; error?: Error }[]
   readonly nodeErrors: { nodeId: string; error: OpcuaError }[]
@@ -53,6 +55,7 @@ function source(endpoint: string, opts: Partial<OpcuaSourceOptions> = {}): Opcua
 
 async function start(src: OpcuaSource, nodeIds: readonly string[]): Promise<Recorder> {
   const rec: Recorder = {
+    timeline: [],
     values: [],
     connection: [],
     nodeErrors: [],
@@ -60,8 +63,14 @@ async function start(src: OpcuaSource, nodeIds: readonly string[]): Promise<Reco
   }
   await src.start(
     nodeIds,
-    (nodeId, value) => rec.values.push({ nodeId, value }),
-    (connected, error) => rec.connection.push(error === undefined ? { connected } : { connected, error }),
+    (nodeId, value) => {
+      rec.values.push({ nodeId, value })
+      rec.timeline.push(String(value.value))
+    },
+    (connected, error) => {
+      rec.connection.push(error === undefined ? { connected } : { connected, error })
+      rec.timeline.push(connected ? 'up' : 'down')
+    },
     (nodeId, error) => rec.nodeErrors.push({ nodeId, error }),
   )
   return rec
@@ -280,6 +289,27 @@ describe('OpcuaSource', () => {
     await waitFor('the value set after the restart', () => rec.of(STATE).some((v) => v.value === 3))
     expect(rec.of(STATE).at(-1)).toMatchObject({ value: 3, sourceTs: ts, quality: 'good' })
     expect(recoveredMs).toBeLessThan(20_000)
+    // The agent hears of the recovery before the values that follow it.
+    expect(rec.timeline).toEqual(['up', '1', 'down', 'up', '2', '3'])
+  })
+
+  it('OpcuaSource reports a node that is gone after a server restart', async () => {
+    const s1 = await sim([
+      { nodeId: STATE, dataType: 'Int32', initial: 1 },
+      { nodeId: COUNT, dataType: 'UInt32', initial: 5 },
+    ])
+    const rec = await start(source(s1.endpoint, { samplingIntervalMs: 0 }), [STATE, COUNT])
+    await waitFor('both initial values', () => rec.values.length === 2)
+    const port = s1.port
+    await s1.stop()
+    await waitFor('the disconnection', () => rec.connection.length === 2)
+    // The new PLC program has no GoodCount any more.
+    await sim([{ nodeId: STATE, dataType: 'Int32', initial: 2 }], port)
+    await waitFor('the reconnection', () => rec.connection.length === 3, 20_000)
+    await waitFor('the node error', () => rec.nodeErrors.length === 1)
+    expect(rec.nodeErrors[0]).toMatchObject({ nodeId: COUNT, error: { code: 'SHOPFLOOR_OPCUA_BAD_NODE' } })
+    expect(rec.of(COUNT).at(-1)).toMatchObject({ value: null, quality: 'bad', status: 'BadNodeIdUnknown' })
+    await waitFor('the current state', () => rec.of(STATE).some((v) => v.value === 2))
   })
 
   it('OpcuaSource started while the server is down reports it unreachable, keeps retrying and connects when it comes up', async () => {
@@ -335,6 +365,16 @@ describe('OpcuaSource', () => {
     expect(rec.of(STATE).at(-1)).toMatchObject({ value: 2, sourceTs: pastTs(0) })
     // However node-opcua repaired it, the listener ends up told the source is connected.
     expect(rec.connection.at(-1)).toEqual({ connected: true })
+  })
+
+  it('OpcuaSource stops promptly while it is still trying to make its first connection', async () => {
+    const src = source(`opc.tcp://127.0.0.1:${await freePort()}/UA/shopfloor`, { connectTimeoutMs: 200 })
+    const rec = await start(src, [STATE])
+    const began = Date.now()
+    await src.stop()
+    expect(Date.now() - began).toBeLessThan(2_000)
+    await sleep(300)
+    expect(rec.timeline).toEqual(['down'])
   })
 
   it('OpcuaSource stops promptly while its server is down', async () => {
