@@ -89,8 +89,10 @@ export class EdgeAgent {
         },
       )
       this.#models.push(model)
-      addRoute(m.state.tag, model, 'state')
+      // Reason before state: values with equal timestamps are delivered in subscription order, so
+      // a new state arrives with its reason already known.
       if (m.state.reason) addRoute(m.state.reason, model, 'reason')
+      addRoute(m.state.tag, model, 'state')
       if (m.counts) {
         addRoute(m.counts.total, model, 'total')
         if (m.counts.reject) addRoute(m.counts.reject, model, 'reject')
@@ -137,13 +139,17 @@ export class EdgeAgent {
   async start(): Promise<void> {
     this.#sendHeartbeat()
     this.#heartbeat = setInterval(() => this.#sendHeartbeat(), this.#cfg.agent.heartbeatIntervalMs)
-    for (const { source, routes } of this.#opcua) {
-      await source.start(
-        [...routes.keys()],
-        (nodeId, v) => this.#deliver(source.id, routes.get(nodeId), v),
-        (connected, err) => this.#onConnection(source.id, routes, connected, err),
-      )
-    }
+    // Concurrently: an unreachable server must not hold up the others (it keeps retrying).
+    await Promise.all(
+      this.#opcua.map(({ source, routes }) =>
+        source.start(
+          [...routes.keys()],
+          (nodeId, v) => this.#deliver(source.id, routes.get(nodeId), v),
+          (connected, err) => this.#onConnection(source.id, routes, connected, err),
+          (nodeId, err) => this.#log.error({ source: source.id, node: nodeId, code: err.code }, err.message),
+        ),
+      ),
+    )
     for (const { source, routes } of this.#modbus) {
       source.start(
         (values) => {

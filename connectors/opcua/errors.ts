@@ -50,6 +50,18 @@ export function serverContext(id: string, endpoint: string): string {
   return `server "${id}" (${endpoint})`
 }
 
+/** A node the server refused to monitor, with what to check next. */
+export function badNodeError(context: string, nodeId: string, status: string): OpcuaError {
+  const advice =
+    status === 'BadNodeIdUnknown'
+      ? 'The server has no such node: check the tag mapping against the PLC program (browse the server for the id).'
+      : 'Check that the node is a readable variable.'
+  return new OpcuaError('SHOPFLOOR_OPCUA_BAD_NODE', `${context}: node "${nodeId}" cannot be monitored: ${status}. ${advice}`, {
+    canRetry: false,
+    nodeId,
+  })
+}
+
 /** The message of anything thrown, for embedding in our own messages. */
 export function describeCause(cause: unknown): string {
   if (cause instanceof Error) return cause.message

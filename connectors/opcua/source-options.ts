@@ -116,7 +116,7 @@ export function resolveOpcuaSourceOptions(options: OpcuaSourceOptions): Resolved
     throw new OpcuaError('SHOPFLOOR_OPCUA_CONFIG', `${source}: ${message}`, { canRetry: false })
   }
   if (typeof options.id !== 'string' || options.id.length === 0) fail('id must be a non-empty string')
-  if (typeof options.endpoint !== 'string' || !/^opc\.tcp:\/\/[^/:]+(:\d+)?(\/.*)?$/.test(options.endpoint)) {
+  if (typeof options.endpoint !== 'string' || !/^opc\.tcp:\/\/(\[[0-9a-fA-F:.]+\]|[^/:[\]\s]+)(:\d{1,5})?(\/\S*)?$/.test(options.endpoint)) {
     fail(`endpoint must look like opc.tcp://host:4840/path, got "${String(options.endpoint)}"`)
   }
   const int = (key: IntegerKey, min: number): number => {

@@ -3,15 +3,14 @@
  * per tag; every notification reaches the agent as a `TagValue`, in order, with the PLC's own
  * sourceTimestamp; connection changes reach it through a `ConnectionListener`.
  */
-import { join } from 'node:path'
-import { AttributeIds, OPCUAClient, type ClientSession } from 'node-opcua'
+import { AttributeIds, type ClientSession, type OPCUAClient } from 'node-opcua'
 import { silentLogger, type Logger } from '../common/logger.ts'
 import type { ConnectionListener, TagValue } from '../common/tag-value.ts'
-import { OpcuaError, describeCause, serverContext } from './errors.ts'
+import { createOpcuaClient } from './client.ts'
+import { OpcuaError, badNodeError, describeCause, serverContext } from './errors.ts'
 import { createMonitoredSubscription, withTimeout, type MonitoredSubscription } from './monitored-subscription.ts'
 import { checkNodeIds } from './node-ids.ts'
 import { NotificationBatcher, type PendingValue } from './notification-batch.ts'
-import { createCertificateManager, defaultPkiRoot } from './pki.ts'
 import { SilenceWatchdog } from './silence-watchdog.ts'
 import { resolveOpcuaSourceOptions, type OpcuaSourceOptions, type ResolvedOpcuaSourceOptions } from './source-options.ts'
 import { toTagValue } from './value-codec.ts'
@@ -96,24 +95,7 @@ export class OpcuaSource {
     this.#onNodeError = onNodeError
 
     const o = this.#options
-    const client = OPCUAClient.create({
-      applicationName: o.applicationName,
-      clientName: this.id,
-      // The URL in the config is the one that works from the gateway; a server behind NAT, or
-      // one advertising a hostname the gateway cannot resolve, must not be held to its own.
-      endpointMustExist: false,
-      connectionStrategy: {
-        maxRetry: -1,
-        initialDelay: o.reconnectInitialDelayMs,
-        maxDelay: o.reconnectMaxDelayMs,
-        randomisationFactor: 0.1,
-      },
-      requestedSessionTimeout: o.sessionTimeoutMs,
-      keepSessionAlive: true,
-      keepAliveInterval: o.keepAliveIntervalMs,
-      defaultTransactionTimeout: o.requestTimeoutMs,
-      clientCertificateManager: createCertificateManager(o.pkiDir ?? join(defaultPkiRoot(), 'client')),
-    })
+    const client = createOpcuaClient(o)
     this.#client = client
     this.#watchClient(client)
 
@@ -143,6 +125,9 @@ export class OpcuaSource {
    */
   async readOnce(nodeIds: readonly string[]): Promise<TagValue[]> {
     checkNodeIds(this.#context, nodeIds)
+    if (this.#phase === 'stopping' || this.#phase === 'stopped') {
+      throw new OpcuaError('SHOPFLOOR_OPCUA_STOPPED', `${this.#context}: the source is stopped`, { canRetry: false })
+    }
     const session = this.#session
     if (this.#phase !== 'running' || !session || !this.connected) {
       throw new OpcuaError('SHOPFLOOR_OPCUA_CONNECT', `${this.#context}: not connected, cannot read; retry once connected`, {
@@ -368,14 +353,7 @@ export class OpcuaSource {
     for (const { nodeId, status } of refused) {
       if (this.#badNodes.has(nodeId)) continue
       this.#badNodes.add(nodeId)
-      const error = new OpcuaError(
-        'SHOPFLOOR_OPCUA_BAD_NODE',
-        `${this.#context}: node "${nodeId}" cannot be monitored: ${status}. ` +
-          (status === 'BadNodeIdUnknown'
-            ? 'The server has no such node: check the tag mapping against the PLC program (browse the server for the id).'
-            : 'Check that the node is a readable variable.'),
-        { canRetry: false, nodeId },
-      )
+      const error = badNodeError(this.#context, nodeId, status)
       this.#log.warn({ nodeId, status }, 'node cannot be monitored')
       const now = Date.now()
       this.#call('onValue', () => this.#onValue(nodeId, { value: null, sourceTs: now, receiveTs: now, quality: 'bad', status }))

@@ -387,5 +387,6 @@ describe('OpcuaSource', () => {
     await src.stop()
     expect(Date.now() - began).toBeLessThan(2_000)
     expect(rec.connection).toHaveLength(2)
+    await expect(src.readOnce([STATE])).rejects.toMatchObject({ code: 'SHOPFLOOR_OPCUA_STOPPED', canRetry: false })
   })
 })

@@ -29,6 +29,13 @@ describe('resolveOpcuaSourceOptions', () => {
     expect(() => resolveOpcuaSourceOptions({ ...base, id: '' })).toThrow('id must be a non-empty string')
   })
 
+  it('resolveOpcuaSourceOptions accepts host names, IPv4 and IPv6 endpoints, with or without a path', () => {
+    for (const endpoint of ['opc.tcp://plc-line1.factory.local:4840', 'opc.tcp://[::1]:4840/UA/x', 'opc.tcp://10.0.4.21']) {
+      expect(resolveOpcuaSourceOptions({ ...base, endpoint }).endpoint).toBe(endpoint)
+    }
+    expect(() => resolveOpcuaSourceOptions({ ...base, endpoint: 'opc.tcp://plc line1:4840' })).toThrow('endpoint must look like')
+  })
+
   it('resolveOpcuaSourceOptions enforces the OPC UA rule lifetimeCount >= 3 x maxKeepAliveCount', () => {
     expect(() => resolveOpcuaSourceOptions({ ...base, maxKeepAliveCount: 10, lifetimeCount: 20 })).toThrow(
       'lifetimeCount must be an integer >= 3 x maxKeepAliveCount (30), got 20',

@@ -1,4 +1,4 @@
-import { createLogger } from '../../../connectors/index.ts'
+import { cliLogger } from '../logging.ts'
 import { buildApp } from '../../../api/index.ts'
 import { openStore } from '../pipeline.ts'
 import { EXIT, type Command } from '../run.ts'
@@ -9,7 +9,7 @@ export const api: Command = {
   usage: 'shopfloor api',
   options: {},
   async run() {
-    const logger = createLogger()
+    const logger = cliLogger()
     const store = await openStore(logger)
     const app = await buildApp({ clickhouse: store, logger })
     const port = Number(process.env['PORT'] ?? 8080)

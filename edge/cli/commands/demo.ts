@@ -1,7 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { stringify } from 'yaml'
-import { createLogger, FactorySim } from '../../../connectors/index.ts'
+import { FactorySim } from '../../../connectors/index.ts'
+import { cliLogger } from '../logging.ts'
 import { buildApp } from '../../../api/index.ts'
 import { brokersFromEnv, DEFAULT_TOPIC_PREFIX } from '../../../stream/index.ts'
 import { EdgeAgent } from '../../agent.ts'
@@ -20,7 +21,7 @@ export const demo: Command = {
     const timeScale = Number(values['time-scale'] ?? 5)
     const seed = Number(values['seed'] ?? 1)
     if (!(timeScale > 0) || !Number.isFinite(seed)) throw new Error('--time-scale must be > 0 and --seed a number')
-    const logger = createLogger({ level: process.env['LOG_LEVEL'] ?? 'warn' })
+    const logger = cliLogger({ level: process.env['LOG_LEVEL'] ?? 'warn' })
     const port = Number(process.env['PORT'] ?? 8080)
     const host = process.env['HOST'] ?? '127.0.0.1'
 

@@ -1,4 +1,4 @@
-import { createLogger } from '../../../connectors/index.ts'
+import { cliLogger } from '../logging.ts'
 import { brokersFromEnv, DEFAULT_TOPIC_PREFIX } from '../../../stream/index.ts'
 import { EdgeAgent } from '../../agent.ts'
 import { loadEdgeConfig } from '../../config/load.ts'
@@ -19,7 +19,7 @@ export const edge: Command = {
     }
     // Validate before anything opens a socket.
     const config = loadEdgeConfig(file)
-    const logger = createLogger()
+    const logger = cliLogger()
     const brokers = brokersFromEnv()
     const topicPrefix = (values['topic-prefix'] as string | undefined) ?? DEFAULT_TOPIC_PREFIX
     const transport = await openTransport({ brokers, topicPrefix, logger })

@@ -1,4 +1,4 @@
-import { createLogger } from '../../../connectors/index.ts'
+import { cliLogger } from '../logging.ts'
 import { brokersFromEnv, DEFAULT_TOPIC_PREFIX } from '../../../stream/index.ts'
 import { openStore, openTransport, startIngest } from '../pipeline.ts'
 import { EXIT, type Command } from '../run.ts'
@@ -14,7 +14,7 @@ export const ingest: Command = {
       process.stderr.write('shopfloor ingest: KAFKA_BROKERS is not set (host:port[,host:port]); without Kafka, `shopfloor edge` ingests in-process\n')
       return EXIT.usage
     }
-    const logger = createLogger()
+    const logger = cliLogger()
     const store = await openStore(logger)
     const transport = await openTransport({
       brokers,
