@@ -9,34 +9,30 @@ import { StreamError } from '../errors.ts'
  * Event tables are ReplacingMergeTree ordered by (factory, machine, time, event_id): a replayed
  * event has the same sorting key and collapses into one row; queries read them with FINAL.
  */
+/** Columns every machine event table starts with: who sent it, which machine, when. */
+const MACHINE_EVENT_COLUMNS = `event_id String,
+        agent_id LowCardinality(String),
+        seq UInt64,
+        factory LowCardinality(String),
+        line LowCardinality(String),
+        machine LowCardinality(String),
+        ts DateTime64(3, 'UTC') CODEC(DoubleDelta, ZSTD),
+        received DateTime64(3, 'UTC') CODEC(DoubleDelta, ZSTD),`
+
 export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; statements: readonly string[] }> = [
   {
     version: 1,
     name: 'event tables and machine registry',
     statements: [
       `CREATE TABLE IF NOT EXISTS {db}.machine_state (
-        event_id String,
-        agent_id LowCardinality(String),
-        seq UInt64,
-        factory LowCardinality(String),
-        line LowCardinality(String),
-        machine LowCardinality(String),
-        ts DateTime64(3, 'UTC') CODEC(DoubleDelta, ZSTD),
-        received DateTime64(3, 'UTC') CODEC(DoubleDelta, ZSTD),
+        ${MACHINE_EVENT_COLUMNS}
         state LowCardinality(String),
         reason Nullable(String)
       ) ENGINE = ReplacingMergeTree
       PARTITION BY toYYYYMM(ts)
       ORDER BY (factory, machine, ts, event_id)`,
       `CREATE TABLE IF NOT EXISTS {db}.production_count (
-        event_id String,
-        agent_id LowCardinality(String),
-        seq UInt64,
-        factory LowCardinality(String),
-        line LowCardinality(String),
-        machine LowCardinality(String),
-        ts DateTime64(3, 'UTC') CODEC(DoubleDelta, ZSTD),
-        received DateTime64(3, 'UTC') CODEC(DoubleDelta, ZSTD),
+        ${MACHINE_EVENT_COLUMNS}
         produced UInt32 CODEC(T64, ZSTD),
         rejected UInt32 CODEC(T64, ZSTD),
         ideal_cycle_s Float64 CODEC(Gorilla, ZSTD),
@@ -45,14 +41,7 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; statemen
       PARTITION BY toYYYYMM(ts)
       ORDER BY (factory, machine, ts, event_id)`,
       `CREATE TABLE IF NOT EXISTS {db}.energy_reading (
-        event_id String,
-        agent_id LowCardinality(String),
-        seq UInt64,
-        factory LowCardinality(String),
-        line LowCardinality(String),
-        machine LowCardinality(String),
-        ts DateTime64(3, 'UTC') CODEC(DoubleDelta, ZSTD),
-        received DateTime64(3, 'UTC') CODEC(DoubleDelta, ZSTD),
+        ${MACHINE_EVENT_COLUMNS}
         kwh Float64 CODEC(Gorilla, ZSTD),
         kwh_total Float64 CODEC(Gorilla, ZSTD),
         kw Nullable(Float64)
@@ -60,15 +49,8 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; statemen
       PARTITION BY toYYYYMM(ts)
       ORDER BY (factory, machine, ts, event_id)`,
       `CREATE TABLE IF NOT EXISTS {db}.tag_sample (
-        event_id String,
-        agent_id LowCardinality(String),
-        seq UInt64,
-        factory LowCardinality(String),
-        line LowCardinality(String),
-        machine LowCardinality(String),
+        ${MACHINE_EVENT_COLUMNS}
         tag LowCardinality(String),
-        ts DateTime64(3, 'UTC') CODEC(DoubleDelta, ZSTD),
-        received DateTime64(3, 'UTC') CODEC(DoubleDelta, ZSTD),
         value_double Nullable(Float64),
         value_string Nullable(String),
         quality LowCardinality(String)

@@ -23,6 +23,7 @@ import {
 } from '../../stream/index.ts'
 import { buildApp, type OeeResponse } from '../../api/index.ts'
 import { kafkaBrokers, uniqueTopic } from '../support/kafka.ts'
+import { waitFor } from '../support/wait.ts'
 
 const LEAD_MS = 4000 // agents connect before the scenario starts, so they see every unit
 const DURATION_MS = 30_000
@@ -41,13 +42,6 @@ let factory: FactorySim
 let dir: string
 const paths: Path[] = []
 
-async function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 200))
-  }
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'shopfloor-e2e-'))

@@ -5,6 +5,7 @@ import { ModbusError } from '../../connectors/modbus/errors.ts'
 import { startModbusSimulator, type ModbusSimulator, type ModbusSimulatorOptions } from '../../connectors/modbus/simulator.ts'
 import { ModbusSource, type ModbusSourceOptions } from '../../connectors/modbus/source.ts'
 import type { ModbusTag } from '../../connectors/modbus/types.ts'
+import { freePort } from '../support/wait.ts'
 
 const sims: ModbusSimulator[] = []
 const sources: ModbusSource[] = []
@@ -57,14 +58,6 @@ const meterTags: readonly ModbusTag[] = [
   { name: 'estop', table: 'discrete', address: 2, type: 'BOOL' },
 ]
 
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  if (address === null || typeof address === 'string') throw new Error('no port')
-  return address.port
-}
 
 describe('ModbusSource', () => {
   it('reads tags of several types in one request per table', async () => {

@@ -7,6 +7,7 @@ import { routeNodeOpcuaLogs } from '../../connectors/opcua/node-opcua-logs.ts'
 import { startOpcuaSimulator, type OpcuaSimulator, type SimulatedNode } from '../../connectors/opcua/simulator.ts'
 import { OpcuaSource } from '../../connectors/opcua/source.ts'
 import type { OpcuaSourceOptions } from '../../connectors/opcua/source-options.ts'
+import { freePort, waitFor } from '../support/wait.ts'
 
 const STATE = 'ns=1;s=Line1.Printer.State'
 const COUNT = 'ns=1;s=Line1.Printer.GoodCount'
@@ -76,24 +77,9 @@ async function start(src: OpcuaSource, nodeIds: readonly string[]): Promise<Reco
   return rec
 }
 
-async function waitFor(what: string, check: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await sleep(10)
-  }
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  if (address === null || typeof address === 'string') throw new Error('no port')
-  return address.port
-}
 
 /** Source timestamps a minute in the past, on a ms part no clock would produce by chance: fixed per file. */
 const BASE_TS = Math.floor(Date.now() / 1000) * 1000 - 60_000 + 137
