@@ -39,7 +39,9 @@ export class MachineModel {
   readonly #emit: (e: ModelEvent) => void
   readonly #anomaly: (a: ModelAnomaly) => void
   #state: MachineStateCode | undefined
+  /** The reason the PLC reports now; `#currentReason` is the one last emitted with a state. */
   #reason: string | null = null
+  #currentReason: string | null = null
   #plcState: TagValue['value'] = null
   #stateTs = -Infinity
   #offline = false
@@ -123,8 +125,6 @@ export class MachineModel {
     this.#stateTs = at
     this.#emit({ type: 'machine_state', machine: this.config.path, ts: at, receiveTs, state, reason })
   }
-
-  #currentReason: string | null = null
 
   #onCounter(role: 'total' | 'reject', v: TagValue): void {
     const counts = this.config.counts
