@@ -1,8 +1,8 @@
 import type { Clickhouse } from '../stream/index.ts'
 import { computeOee, type OeeResult } from './kpi/oee.ts'
-import { stateTime } from './kpi/state-time.ts'
+import { stateTime, type StateTime } from './kpi/state-time.ts'
 import { ApiError } from './errors.ts'
-import { countTotals, energyTotals, stateEvents } from './queries/oee.ts'
+import { countTotals, energyTotals, NO_COUNTS, stateEvents } from './queries/oee.ts'
 import { listMachines, type MachineRow } from './queries/registry.ts'
 
 export interface OeeQuery {
@@ -50,9 +50,10 @@ export async function oee(ch: Clickhouse, q: OeeQuery): Promise<OeeResponse> {
     countTotals(ch, ids, q.from, q.to),
     energyTotals(ch, ids, q.from, q.to),
   ])
+  const times = new Map<string, StateTime>(ids.map((id) => [id, stateTime(events.get(id) ?? [], q.from, q.to, q.microStopS * 1000, now)]))
   const perMachine: MachineOee[] = machines.map((m) => {
-    const c = counts.get(m.machine) ?? { produced: 0, rejected: 0, idealProducedS: 0, idealRejectedS: 0 }
-    const r = computeOee(stateTime(events.get(m.machine) ?? [], q.from, q.to, q.microStopS * 1000, now), {
+    const c = counts.get(m.machine) ?? NO_COUNTS
+    const r = computeOee(times.get(m.machine) as StateTime, {
       produced: c.produced,
       rejected: c.rejected,
       idealProducedS: c.idealProducedS,
@@ -70,8 +71,8 @@ export async function oee(ch: Clickhouse, q: OeeQuery): Promise<OeeResponse> {
   }
   const eolRow = machines.find((m) => m.end_of_line) ?? (machines.at(-1) as MachineRow)
   const lineIdeal = eolRow.line_ideal_cycle_s
-  const eolCounts = counts.get(eolRow.machine) ?? { produced: 0, rejected: 0, idealProducedS: 0, idealRejectedS: 0 }
-  const lineResult = computeOee(stateTime(events.get(eolRow.machine) ?? [], q.from, q.to, q.microStopS * 1000, now), {
+  const eolCounts = counts.get(eolRow.machine) ?? NO_COUNTS
+  const lineResult = computeOee(times.get(eolRow.machine) as StateTime, {
     produced: eolCounts.produced,
     rejected: eolCounts.rejected,
     idealProducedS: eolCounts.produced * lineIdeal,

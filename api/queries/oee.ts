@@ -41,6 +41,9 @@ export async function stateEvents(ch: Clickhouse, machines: readonly string[], f
   return out
 }
 
+/** Counts of a machine that made nothing in the window. */
+export const NO_COUNTS: MachineCounts = Object.freeze({ produced: 0, rejected: 0, idealProducedS: 0, idealRejectedS: 0 })
+
 /** Units made in [from, to) per machine, with their ideal time (Σ count × ideal cycle time of the event). */
 export async function countTotals(ch: Clickhouse, machines: readonly string[], from: number, to: number): Promise<Map<string, MachineCounts>> {
   const rs = await ch.client.query({
@@ -53,7 +56,7 @@ export async function countTotals(ch: Clickhouse, machines: readonly string[], f
     query_params: { machines, from, to },
     format: 'JSONEachRow',
   })
-  const out = new Map<string, MachineCounts>(machines.map((m) => [m, { produced: 0, rejected: 0, idealProducedS: 0, idealRejectedS: 0 }]))
+  const out = new Map<string, MachineCounts>(machines.map((m) => [m, NO_COUNTS]))
   for (const r of await rs.json<{ machine: string; p: string | number; r: string | number; ip: number; ir: number }>()) {
     out.set(r.machine, { produced: Number(r.p), rejected: Number(r.r), idealProducedS: Number(r.ip), idealRejectedS: Number(r.ir) })
   }

@@ -106,7 +106,7 @@ export class MachineModel {
   #applyPlcState(ts: number, receiveTs: number): void {
     const raw = this.#plcState
     if (raw === null) return
-    const key = typeof raw === 'boolean' ? String(raw) : String(raw)
+    const key = String(raw)
     const mapped = this.config.state.map.get(key)
     if (mapped === undefined) {
       this.#anomaly({ machine: this.config.path, kind: 'unmapped_state', detail: `PLC state value ${key} is not in the state map` })
