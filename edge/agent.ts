@@ -1,4 +1,4 @@
-import { OpcuaSource, ModbusSource, type ModbusTag, type TagValue } from '../connectors/index.ts'
+import { OpcuaSource, ModbusSource, modbusSourceOptions, opcuaSourceOptions, type ModbusTag, type TagValue } from '../connectors/index.ts'
 import { silentLogger, type Logger } from '../connectors/common/logger.ts'
 import { EventCodec, eventKey, topicFor, DEFAULT_TOPIC_PREFIX, type Publisher, type ShopfloorEvent } from '../stream/index.ts'
 import type { EdgeConfig, TagRef } from './config/resolved.ts'
@@ -111,26 +111,9 @@ export class EdgeAgent {
       }
       this.#stats.sources[s.id] = { connected: false, values: 0, errors: 0 }
       if (s.protocol === 'opcua') {
-        const source = new OpcuaSource({
-          id: s.id,
-          endpoint: s.endpoint,
-          samplingIntervalMs: s.samplingIntervalMs,
-          publishingIntervalMs: s.publishingIntervalMs,
-          logger: this.#log,
-        })
-        this.#opcua.push({ source, routes })
+        this.#opcua.push({ source: new OpcuaSource(opcuaSourceOptions(s, this.#log)), routes })
       } else {
-        const source = new ModbusSource({
-          id: s.id,
-          host: s.host,
-          port: s.port,
-          unitId: s.unitId,
-          pollIntervalMs: s.pollIntervalMs,
-          timeoutMs: s.timeoutMs,
-          tags: modbusTags.get(s.id) ?? [],
-          logger: this.#log,
-        })
-        this.#modbus.push({ source, routes })
+        this.#modbus.push({ source: new ModbusSource(modbusSourceOptions(s, modbusTags.get(s.id) ?? [], this.#log)), routes })
       }
     }
   }

@@ -21,3 +21,5 @@ export {
 export { SIMULATOR_DATA_TYPES, type SimulatedQuality, type SimulatorDataType, type StatusCodeName } from './simulator-values.ts'
 export { routeNodeOpcuaLogs } from './node-opcua-logs.ts'
 export { defaultPkiRoot } from './pki.ts'
+export { checkOpcuaSourceConfig, OpcuaSourceConfigSchema, OpcuaTagFields, opcuaSourceOptions, opcuaTagFromConfig } from './config.ts'
+export type { OpcuaSourceConfig, OpcuaTagConfig } from './config.ts'

@@ -1,47 +1,20 @@
 import type { MachineStateCode } from '../../stream/index.ts'
-import type { ByteOrder, ModbusDataType, RegisterTable } from '../../connectors/index.ts'
+import type { ModbusSourceConfig, ModbusTagConfig, OpcuaSourceConfig, OpcuaTagConfig } from '../../connectors/index.ts'
 
-/** The configuration after validation, with every default applied. */
+/** The configuration after validation, with every default of the agent applied. */
 
-export interface OpcuaTagRef {
-  readonly protocol: 'opcua'
-  readonly source: string
-  readonly node: string
-}
+/** A reference to an OPC UA value; the connector's keys as its config.ts validated them. */
+export type OpcuaTagRef = { readonly protocol: 'opcua'; readonly source: string } & OpcuaTagConfig
 
-export interface ModbusTagRef {
-  readonly protocol: 'modbus'
-  readonly source: string
-  readonly table: RegisterTable
-  readonly address: number
-  readonly type: ModbusDataType
-  readonly byteOrder: ByteOrder
-  readonly bit?: number
-  readonly length?: number
-  readonly scale: number
-  readonly offset: number
-}
+/** A reference to a Modbus value; the connector's keys as its config.ts validated them. */
+export type ModbusTagRef = { readonly protocol: 'modbus'; readonly source: string } & ModbusTagConfig
 
 export type TagRef = OpcuaTagRef | ModbusTagRef
 
-export interface OpcuaSourceConfig {
-  readonly protocol: 'opcua'
-  readonly id: string
-  readonly endpoint: string
-  readonly samplingIntervalMs: number
-  readonly publishingIntervalMs: number
-}
-
-export interface ModbusSourceConfig {
-  readonly protocol: 'modbus'
-  readonly id: string
-  readonly host: string
-  readonly port: number
-  readonly unitId: number
-  readonly pollIntervalMs: number
-  readonly timeoutMs: number
-}
-
+/**
+ * A source entry as its connector's schema accepted it. Its defaults are the connector's own
+ * (connectors/<protocol>/config.ts maps it to the source's options).
+ */
 export type SourceConfig = OpcuaSourceConfig | ModbusSourceConfig
 
 export interface MachineConfig {

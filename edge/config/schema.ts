@@ -1,5 +1,6 @@
 import Type from 'typebox'
 import { MACHINE_STATES, SEGMENT_PATTERN } from '../../stream/index.ts'
+import { ModbusSourceConfigSchema, ModbusTagFields, OpcuaSourceConfigSchema, OpcuaTagFields } from '../../connectors/index.ts'
 
 /**
  * The edge agent's configuration file, as a JSON schema (TypeBox). Unknown keys are rejected
@@ -10,59 +11,18 @@ import { MACHINE_STATES, SEGMENT_PATTERN } from '../../stream/index.ts'
 const Id = Type.String({ pattern: SEGMENT_PATTERN, description: 'letters, digits, ".", "_", "-"' })
 const Ms = (description: string) => Type.Integer({ minimum: 1, description })
 
-const REGISTER_TABLES = ['holding', 'input', 'coil', 'discrete'] as const
-const MODBUS_TYPES = ['BOOL', 'INT16', 'UINT16', 'INT32', 'UINT32', 'INT64', 'UINT64', 'FLOAT32', 'FLOAT64', 'STRING'] as const
-const BYTE_ORDERS = ['ABCD', 'DCBA', 'BADC', 'CDAB'] as const
-
-const OpcuaSource = Type.Object(
-  {
-    id: Id,
-    protocol: Type.Literal('opcua'),
-    endpoint: Type.String({ pattern: '^opc\\.tcp://', description: 'opc.tcp://host:port/path' }),
-    /** Server-side sampling interval, ms. Default 250. */
-    samplingInterval: Type.Optional(Ms('ms')),
-    /** Publishing interval of the subscription, ms. Default 500. */
-    publishingInterval: Type.Optional(Ms('ms')),
-  },
-  { additionalProperties: false },
-)
-
-const ModbusSource = Type.Object(
-  {
-    id: Id,
-    protocol: Type.Literal('modbus'),
-    host: Type.String({ minLength: 1 }),
-    /** Default 502. */
-    port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
-    /** Default 1. */
-    unitId: Type.Optional(Type.Integer({ minimum: 0, maximum: 255 })),
-    /** Poll interval, ms. Default 1000. */
-    pollInterval: Type.Optional(Ms('ms')),
-    /** Timeout of one request, ms. Default 2000. */
-    timeout: Type.Optional(Ms('ms')),
-  },
-  { additionalProperties: false },
-)
-
 /**
- * A reference to one PLC value: `node` for an OPC UA source; `table`, `address`, `type` for a
- * Modbus source. Which keys apply depends on the source's protocol (checked in validate.ts).
+ * A reference to one PLC value: `source` plus the keys of that source's protocol (`node` for OPC
+ * UA; `table`, `address`, `type`, ... for Modbus). Each connector declares its keys in its
+ * config.ts; which apply is checked against the source's protocol in validate.ts.
  */
 export const TagRefSchema = Type.Object(
-  {
-    source: Id,
-    node: Type.Optional(Type.String({ minLength: 1 })),
-    table: Type.Optional(Type.Enum([...REGISTER_TABLES])),
-    address: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
-    type: Type.Optional(Type.Enum([...MODBUS_TYPES])),
-    byteOrder: Type.Optional(Type.Enum([...BYTE_ORDERS])),
-    bit: Type.Optional(Type.Integer({ minimum: 0, maximum: 15 })),
-    length: Type.Optional(Type.Integer({ minimum: 1, maximum: 125 })),
-    scale: Type.Optional(Type.Number()),
-    offset: Type.Optional(Type.Number()),
-  },
+  { source: Id, ...OpcuaTagFields, ...ModbusTagFields },
   { additionalProperties: false },
 )
+
+/** Each protocol's tag keys, for "does not apply" messages. */
+export const TAG_KEYS_BY_PROTOCOL = { opcua: Object.keys(OpcuaTagFields), modbus: Object.keys(ModbusTagFields) } as const
 
 const StateSchema = Type.Object(
   {
@@ -141,7 +101,7 @@ export const EdgeConfigSchema = Type.Object(
       { additionalProperties: false },
     ),
     site: Type.Object({ region: Id, park: Id, factory: Id }, { additionalProperties: false }),
-    sources: Type.Array(Type.Union([OpcuaSource, ModbusSource]), { minItems: 1 }),
+    sources: Type.Array(Type.Union([OpcuaSourceConfigSchema, ModbusSourceConfigSchema]), { minItems: 1 }),
     lines: Type.Array(LineSchema, { minItems: 1 }),
   },
   { additionalProperties: false },
@@ -149,5 +109,3 @@ export const EdgeConfigSchema = Type.Object(
 
 export type EdgeConfigInput = Type.Static<typeof EdgeConfigSchema>
 export type TagRefInput = Type.Static<typeof TagRefSchema>
-export type OpcuaSourceInput = Type.Static<typeof OpcuaSource>
-export type ModbusSourceInput = Type.Static<typeof ModbusSource>

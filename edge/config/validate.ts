@@ -1,6 +1,7 @@
 import { Value } from 'typebox/value'
 import type { TLocalizedValidationError } from 'typebox/error'
-import { EdgeConfigSchema, type EdgeConfigInput, type TagRefInput } from './schema.ts'
+import { EdgeConfigSchema, TAG_KEYS_BY_PROTOCOL, type EdgeConfigInput, type TagRefInput } from './schema.ts'
+import { checkModbusSourceConfig, checkOpcuaSourceConfig, modbusTagFromConfig, opcuaTagFromConfig, ConfigKeyProblem } from '../../connectors/index.ts'
 import { DEFAULTS } from './defaults.ts'
 import type { EdgeConfig, MachineConfig, SourceConfig, TagRef } from './resolved.ts'
 import type { MachineStateCode } from '../../stream/index.ts'
@@ -129,62 +130,38 @@ class Problem extends Error {
  * field path on the first violation.
  */
 function resolve(input: EdgeConfigInput, file: string): EdgeConfig {
-  const sources: SourceConfig[] = input.sources.map((s) =>
-    s.protocol === 'opcua'
-      ? {
-          protocol: 'opcua',
-          id: s.id,
-          endpoint: s.endpoint,
-          samplingIntervalMs: s.samplingInterval ?? DEFAULTS.opcua.samplingIntervalMs,
-          publishingIntervalMs: s.publishingInterval ?? DEFAULTS.opcua.publishingIntervalMs,
-        }
-      : {
-          protocol: 'modbus',
-          id: s.id,
-          host: s.host,
-          port: s.port ?? DEFAULTS.modbus.port,
-          unitId: s.unitId ?? DEFAULTS.modbus.unitId,
-          pollIntervalMs: s.pollInterval ?? DEFAULTS.modbus.pollIntervalMs,
-          timeoutMs: s.timeout ?? DEFAULTS.modbus.timeoutMs,
-        },
-  )
+  const sources: readonly SourceConfig[] = input.sources
   const seenSources = new Set<string>()
   for (const [i, s] of sources.entries()) {
     if (seenSources.has(s.id)) throw new Problem(['sources', i, 'id'], `"${s.id}" is used by an earlier source; source ids must be unique`)
     seenSources.add(s.id)
+    try {
+      if (s.protocol === 'opcua') checkOpcuaSourceConfig(s)
+      else checkModbusSourceConfig(s)
+    } catch (e) {
+      if (e instanceof ConfigKeyProblem) throw new Problem(['sources', i, e.key], e.message)
+      throw e
+    }
   }
   const sourceById = new Map(sources.map((s) => [s.id, s]))
 
   const tag = (t: TagRefInput, path: Array<string | number>): TagRef => {
     const src = sourceById.get(t.source)
     if (!src) throw new Problem([...path, 'source'], `names no source (defined: ${[...sourceById.keys()].join(', ')}; got "${t.source}")`)
-    if (src.protocol === 'opcua') {
-      if (t.node === undefined) throw new Problem([...path, 'node'], `is required: source "${src.id}" is an OPC UA source (give the node id, e.g. "ns=1;s=Line1.State")`)
-      for (const k of ['table', 'address', 'type', 'byteOrder', 'bit', 'length', 'scale', 'offset'] as const) {
-        if (t[k] !== undefined) throw new Problem([...path, k], `does not apply: source "${src.id}" is an OPC UA source (allowed: source, node)`)
+    const own: readonly string[] = TAG_KEYS_BY_PROTOCOL[src.protocol]
+    const name = src.protocol === 'opcua' ? 'an OPC UA' : 'a Modbus'
+    for (const [k, v] of Object.entries(t)) {
+      if (k !== 'source' && v !== undefined && !own.includes(k)) {
+        throw new Problem([...path, k], `does not apply: source "${src.id}" is ${name} source (allowed: source, ${own.join(', ')})`)
       }
-      return { protocol: 'opcua', source: src.id, node: t.node }
     }
-    if (t.node !== undefined) throw new Problem([...path, 'node'], `does not apply: source "${src.id}" is a Modbus source (use table, address, type)`)
-    for (const k of ['table', 'address', 'type'] as const) {
-      if (t[k] === undefined) throw new Problem([...path, k], `is required: source "${src.id}" is a Modbus source`)
-    }
-    const table = t.table as NonNullable<TagRefInput['table']>
-    const type = t.type as NonNullable<TagRefInput['type']>
-    if ((table === 'coil' || table === 'discrete') && type !== 'BOOL') throw new Problem([...path, 'type'], `must be BOOL for a ${table} (got "${type}")`)
-    if (t.bit !== undefined && type !== 'BOOL') throw new Problem([...path, 'bit'], `applies only to type BOOL (got type "${type}")`)
-    if (type === 'STRING' && t.length === undefined) throw new Problem([...path, 'length'], 'is required for type STRING (registers to read)')
-    return {
-      protocol: 'modbus',
-      source: src.id,
-      table,
-      address: t.address as number,
-      type,
-      byteOrder: t.byteOrder ?? DEFAULTS.modbus.byteOrder,
-      ...(t.bit === undefined ? {} : { bit: t.bit }),
-      ...(t.length === undefined ? {} : { length: t.length }),
-      scale: t.scale ?? DEFAULTS.modbus.scale,
-      offset: t.offset ?? DEFAULTS.modbus.offset,
+    try {
+      return src.protocol === 'opcua'
+        ? { protocol: 'opcua', source: src.id, ...opcuaTagFromConfig(t, src.id) }
+        : { protocol: 'modbus', source: src.id, ...modbusTagFromConfig(t, src.id) }
+    } catch (e) {
+      if (e instanceof ConfigKeyProblem) throw new Problem([...path, e.key], e.message)
+      throw e
     }
   }
 
