@@ -7,6 +7,9 @@
 #   kafka.sh stop     stop it (SIGTERM, then SIGKILL after 30 s)
 #   kafka.sh status   exit 0 and print the address if it runs, exit 3 if not
 #   kafka.sh reset    stop it and delete its data
+#
+# With SHOPFLOOR_KAFKA_SECURITY=1 the broker also listens with authentication and encryption, for
+# testing the agent's TLS and SASL settings (see usage below); the plain listener stays.
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -26,6 +29,10 @@ PID_FILE="$RUN_DIR/broker.pid"
 LOG_FILE="$RUN_DIR/broker.log"
 PROPS_FILE="$RUN_DIR/server.properties"
 PORT="${SHOPFLOOR_KAFKA_PORT:-19092}"
+SECURITY="${SHOPFLOOR_KAFKA_SECURITY:-0}"
+SASL_USER="${SHOPFLOOR_KAFKA_SASL_USER:-shopfloor}"
+SASL_PASSWORD="${SHOPFLOOR_KAFKA_SASL_PASSWORD:-shopfloor-secret}"
+TLS_DIR="$RUN_DIR/tls"
 START_TIMEOUT_S=90
 STOP_TIMEOUT_S=30
 
@@ -50,6 +57,12 @@ environment (defaults):
   SHOPFLOOR_KAFKA_HOME       run dir, data and log live in HOME/run    ($REPO/.kafka)
   SHOPFLOOR_KAFKA_LIBS       jar cache shared by every home            ($REPO/.kafka/libs)
   SHOPFLOOR_KAFKA_JAVA_OPTS  extra JVM flags                           (none)
+  SHOPFLOOR_KAFKA_SECURITY   1: also listen with SASL and TLS          (0)
+      PORT+2 SASL_PLAINTEXT, PORT+3 SASL_SSL, PORT+4 SSL; SASL mechanisms PLAIN, SCRAM-SHA-256,
+      SCRAM-SHA-512 for one user; TLS with a self-signed certificate for 127.0.0.1/localhost
+      whose PEM is HOME/run/tls/ca.pem (made on first start, with keytool)
+  SHOPFLOOR_KAFKA_SASL_USER      that user                             (shopfloor)
+  SHOPFLOOR_KAFKA_SASL_PASSWORD  its password                          (shopfloor-secret)
 EOF
 }
 
@@ -95,7 +108,7 @@ broker_pid() {
 # The broker port in the server.properties of the current (or last) start.
 properties_port() {
   [[ -f "$PROPS_FILE" ]] || return 0
-  sed -n 's/^advertised.listeners=PLAINTEXT:\/\/127.0.0.1:\([0-9]*\)$/\1/p' "$PROPS_FILE"
+  sed -n 's/^advertised.listeners=PLAINTEXT:\/\/127.0.0.1:\([0-9]*\).*$/\1/p' "$PROPS_FILE"
 }
 
 # --- fetch -------------------------------------------------------------------------------------
@@ -187,6 +200,49 @@ num.replica.fetchers=1
 log.cleaner.threads=1
 log.cleaner.dedupe.buffer.size=33554432
 EOF
+  [[ "$SECURITY" == 1 ]] && write_security_properties
+  return 0
+}
+
+# A self-signed server certificate for 127.0.0.1 and localhost in a PKCS12 keystore, and its PEM
+# for clients to trust. keytool comes with every JRE, so no other tool is needed.
+make_tls() {
+  [[ -f "$TLS_DIR/server.p12" && -f "$TLS_DIR/ca.pem" ]] && return 0
+  mkdir -p "$TLS_DIR"
+  rm -f "$TLS_DIR/server.p12" "$TLS_DIR/ca.pem"
+  keytool -genkeypair -alias broker -keyalg RSA -keysize 2048 -validity 3650 \
+    -dname "CN=localhost, O=shopfloor test broker" -ext "SAN=ip:127.0.0.1,dns:localhost" -ext "BC=ca:true" \
+    -keystore "$TLS_DIR/server.p12" -storetype PKCS12 -storepass shopfloor -keypass shopfloor >/dev/null 2>&1 ||
+    die "keytool could not make the test broker's certificate in $TLS_DIR"
+  keytool -exportcert -rfc -alias broker -keystore "$TLS_DIR/server.p12" -storepass shopfloor \
+    -file "$TLS_DIR/ca.pem" >/dev/null 2>&1 || die "keytool could not export $TLS_DIR/ca.pem"
+}
+
+write_security_properties() {
+  local jaas_plain="org.apache.kafka.common.security.plain.PlainLoginModule required user_${SASL_USER}=\"${SASL_PASSWORD}\";"
+  local jaas_scram="org.apache.kafka.common.security.scram.ScramLoginModule required;"
+  local ctrl=$((PORT + 1)) sasl=$((PORT + 2)) sasl_ssl=$((PORT + 3)) ssl=$((PORT + 4))
+  # The plain listener stays first: `properties_port` and the tests' plain clients use it.
+  sed -i \
+    -e "s|^listeners=.*|listeners=PLAINTEXT://127.0.0.1:$PORT,CONTROLLER://127.0.0.1:$ctrl,SASL_PLAINTEXT://127.0.0.1:$sasl,SASL_SSL://127.0.0.1:$sasl_ssl,SSL://127.0.0.1:$ssl|" \
+    -e "s|^advertised.listeners=.*|advertised.listeners=PLAINTEXT://127.0.0.1:$PORT,SASL_PLAINTEXT://127.0.0.1:$sasl,SASL_SSL://127.0.0.1:$sasl_ssl,SSL://127.0.0.1:$ssl|" \
+    -e "s|^listener.security.protocol.map=.*|listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL,SSL:SSL|" \
+    "$PROPS_FILE"
+  cat >>"$PROPS_FILE" <<EOF
+
+# SHOPFLOOR_KAFKA_SECURITY=1: SASL (PLAIN, SCRAM) and TLS listeners for one test user.
+sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
+listener.name.sasl_plaintext.plain.sasl.jaas.config=$jaas_plain
+listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=$jaas_scram
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=$jaas_scram
+listener.name.sasl_ssl.plain.sasl.jaas.config=$jaas_plain
+listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=$jaas_scram
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=$jaas_scram
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$TLS_DIR/server.p12
+ssl.keystore.password=shopfloor
+ssl.key.password=shopfloor
+EOF
 }
 
 # Format the data dir once; later starts reuse it (and its topics), also on another port: the
@@ -197,8 +253,12 @@ format_storage() {
   local cluster_id out
   cluster_id="$(java -cp "$LIBS_DIR/*" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n 1)" ||
     die "kafka.tools.StorageTool random-uuid failed; run 'kafka.sh fetch' and try again"
+  local scram=()
+  # SCRAM credentials live in the cluster metadata: KRaft takes them at format time.
+  [[ "$SECURITY" == 1 ]] && scram=(--add-scram "SCRAM-SHA-256=[name=$SASL_USER,password=$SASL_PASSWORD]"
+    --add-scram "SCRAM-SHA-512=[name=$SASL_USER,password=$SASL_PASSWORD]")
   if ! out="$(java -Xmx256m "-Dlog4j2.configurationFile=$LOG4J_CONFIG" -cp "$LIBS_DIR/*" \
-    kafka.tools.StorageTool format -t "$cluster_id" -c "$PROPS_FILE" --standalone 2>&1)"; then
+    kafka.tools.StorageTool format -t "$cluster_id" -c "$PROPS_FILE" --standalone "${scram[@]}" 2>&1)"; then
     printf '%s\n' "$out" >&2
     die "formatting $DATA_DIR failed (output above); 'kafka.sh reset' deletes the data dir so the next start formats it afresh"
   fi
@@ -226,13 +286,14 @@ cmd_start() {
     fi
     die "the broker (pid $pid) runs but does not answer on 127.0.0.1:$PORT; see $LOG_FILE, or 'kafka.sh stop' and start again"
   fi
-  if port_open "$PORT" || port_open $((PORT + 1)); then
+  if port_open "$PORT" || port_open $((PORT + 1)) || { [[ "$SECURITY" == 1 ]] && { port_open $((PORT + 2)) || port_open $((PORT + 3)) || port_open $((PORT + 4)); }; }; then
     die "port $PORT or $((PORT + 1)) on 127.0.0.1 is taken by another process (not the broker of $KAFKA_HOME_DIR): stop it, or pick other ports with SHOPFLOOR_KAFKA_PORT"
   fi
   require_java
   cmd_fetch
   mkdir -p "$RUN_DIR"
   rm -f "$PID_FILE"
+  [[ "$SECURITY" == 1 ]] && make_tls
   write_properties
   format_storage
   [[ -f "$LOG_FILE" ]] && mv -f "$LOG_FILE" "$LOG_FILE.1"

@@ -8,7 +8,7 @@ import { formatPath, validateEdgeConfig } from './validate.ts'
  * Parses and validates an agent configuration given as YAML text. Throws {@link ConfigError}
  * whose message is one line: `FILE:LINE: path problem`.
  */
-export function parseEdgeConfig(text: string, file: string): EdgeConfig {
+export function parseEdgeConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): EdgeConfig {
   const lineCounter = new LineCounter()
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true })
   const yamlError = doc.errors[0]
@@ -20,7 +20,7 @@ export function parseEdgeConfig(text: string, file: string): EdgeConfig {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new ConfigError(file, '', 'must be a YAML mapping with agent, site, sources and lines')
   }
-  const result = validateEdgeConfig(value, file)
+  const result = validateEdgeConfig(value, file, env)
   if ('config' in result) return result.config
   const { path, problem } = result.problem
   // Point at the deepest node that exists: the key itself, or its parent when it is missing.
@@ -33,12 +33,12 @@ export function parseEdgeConfig(text: string, file: string): EdgeConfig {
 }
 
 /** Reads, parses and validates an agent configuration file. */
-export function loadEdgeConfig(file: string): EdgeConfig {
+export function loadEdgeConfig(file: string, env: NodeJS.ProcessEnv = process.env): EdgeConfig {
   let text: string
   try {
     text = readFileSync(file, 'utf8')
   } catch (cause) {
     throw new ConfigError(file, '', `cannot be read (${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}): check the path given to --config`, undefined, cause)
   }
-  return parseEdgeConfig(text, file)
+  return parseEdgeConfig(text, file, env)
 }

@@ -1,4 +1,4 @@
-import type { MachineStateCode } from '../../stream/index.ts'
+import type { KafkaSaslOptions, KafkaTlsOptions, MachineStateCode } from '../../stream/index.ts'
 import type { ModbusSourceConfig, ModbusTagConfig, OpcuaSourceConfig, OpcuaTagConfig } from '../../connectors/index.ts'
 
 /** The configuration after validation, with every default of the agent applied. */
@@ -44,4 +44,32 @@ export interface EdgeConfig {
   readonly site: { readonly region: string; readonly park: string; readonly factory: string }
   readonly sources: readonly SourceConfig[]
   readonly machines: readonly MachineConfig[]
+  /** Absent: no Kafka in the file (the CLI then looks at KAFKA_BROKERS). */
+  readonly kafka?: KafkaConfig
+  readonly spool: SpoolConfig
+  readonly health: HealthConfig
+}
+
+/** Kafka settings with certificate files read and the password fetched from its source. */
+export interface KafkaConfig {
+  readonly brokers: readonly string[]
+  readonly clientId: string
+  readonly topicPrefix: string
+  readonly tls?: KafkaTlsOptions
+  /** Holds the password: never log this object. */
+  readonly sasl?: KafkaSaslOptions
+}
+
+export interface SpoolConfig {
+  readonly dir: string
+  readonly maxBytes: number
+  readonly maxAgeMs: number
+  readonly onFull: 'drop-oldest' | 'drop-newest'
+  readonly fsync: 'always' | 'interval' | 'never'
+  readonly fsyncIntervalMs: number
+}
+
+export interface HealthConfig {
+  /** Undefined: the server is off. */
+  readonly listen?: { readonly host: string; readonly port: number }
 }

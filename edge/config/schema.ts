@@ -1,5 +1,5 @@
 import Type from 'typebox'
-import { MACHINE_STATES, SEGMENT_PATTERN } from '../../stream/index.ts'
+import { MACHINE_STATES, SASL_MECHANISMS, SEGMENT_PATTERN } from '../../stream/index.ts'
 import { ModbusSourceConfigSchema, ModbusTagFields, OpcuaSourceConfigSchema, OpcuaTagFields } from '../../connectors/index.ts'
 
 /**
@@ -88,6 +88,89 @@ const LineSchema = Type.Object(
   { additionalProperties: false },
 )
 
+/** A file path; relative paths are taken from the config file's folder. */
+const FilePath = Type.String({ minLength: 1, description: 'a file path' })
+
+/** Bytes: a whole number, or text with a unit such as `512MiB`, `2GB`, `800kB`. */
+export const SIZE_PATTERN = '^\\s*\\d+(\\.\\d+)?\\s*(B|kB|KB|KiB|MB|MiB|GB|GiB|TB|TiB)?\\s*$'
+const Size = Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: SIZE_PATTERN, description: 'bytes, or a size such as 512MiB or 2GB' })])
+
+/** A duration: whole milliseconds, or text with a unit such as `500ms`, `30s`, `15m`, `12h`, `7d`. */
+export const DURATION_PATTERN = '^\\s*\\d+(\\.\\d+)?\\s*(ms|s|m|h|d)\\s*$'
+const Duration = Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: DURATION_PATTERN, description: 'ms, or a duration such as 30s, 15m, 12h, 7d' })])
+
+const SecretSource = {
+  /** Name of an environment variable holding the secret. */
+  passwordEnv: Type.Optional(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 'an environment variable name' })),
+  /** A file holding the secret (trailing newline ignored); readable by the agent's user only. */
+  passwordFile: Type.Optional(FilePath),
+}
+
+const KafkaSchema = Type.Object(
+  {
+    /** Bootstrap brokers, `host:port`. */
+    brokers: Type.Array(Type.String({ pattern: '^[^\\s:,]+:\\d{1,5}$', description: 'host:port' }), { minItems: 1 }),
+    /** Client id shown in the broker's logs and quotas. Default: the agent id. */
+    clientId: Type.Optional(Type.String({ minLength: 1 })),
+    /** Topic prefix: events go to `<prefix>.<event-type>`. Default `shopfloor`. */
+    topicPrefix: Type.Optional(Id),
+    /** TLS towards the brokers. Present (even empty) = TLS on, trusting the system CAs. */
+    tls: Type.Optional(
+      Type.Object(
+        {
+          /** PEM file of the CA that signed the brokers' certificates. Default: the system's CAs. */
+          ca: Type.Optional(FilePath),
+          /** PEM client certificate, for brokers that require mutual TLS. Needs key. */
+          cert: Type.Optional(FilePath),
+          /** PEM private key of the client certificate. */
+          key: Type.Optional(FilePath),
+          /** Check the broker's certificate. Default true. */
+          rejectUnauthorized: Type.Optional(Type.Boolean()),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    /** SASL authentication; the password comes from passwordEnv or passwordFile, never from this file. */
+    sasl: Type.Optional(
+      Type.Object(
+        {
+          mechanism: Type.Enum([...SASL_MECHANISMS]),
+          username: Type.String({ minLength: 1 }),
+          ...SecretSource,
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+)
+
+const SpoolSchema = Type.Object(
+  {
+    /** Folder of the spool's segment files. Default `<agent.stateDir>/spool`. */
+    dir: Type.Optional(Type.String({ minLength: 1 })),
+    /** Most bytes kept unsent. Default 1GiB. */
+    maxBytes: Type.Optional(Size),
+    /** Oldest unsent event kept. Default 7d. */
+    maxAge: Type.Optional(Duration),
+    /** At the size bound: drop the oldest unsent events, or refuse new ones. Default drop-oldest. */
+    onFull: Type.Optional(Type.Enum(['drop-oldest', 'drop-newest'])),
+    /** When appended events are forced to disk. Default interval. */
+    fsync: Type.Optional(Type.Enum(['always', 'interval', 'never'])),
+    /** With fsync interval: the most time an event stays in the OS cache only. Default 200ms. */
+    fsyncInterval: Type.Optional(Duration),
+  },
+  { additionalProperties: false },
+)
+
+const HealthSchema = Type.Object(
+  {
+    /** Address of /healthz and /metrics, `host:port`. Default 127.0.0.1:9464; `off` turns the server off. */
+    listen: Type.String({ pattern: '^(off|[^\\s]+:\\d{1,5})$', description: 'host:port, or off' }),
+  },
+  { additionalProperties: false },
+)
+
 export const EdgeConfigSchema = Type.Object(
   {
     agent: Type.Object(
@@ -103,6 +186,12 @@ export const EdgeConfigSchema = Type.Object(
     site: Type.Object({ region: Id, park: Id, factory: Id }, { additionalProperties: false }),
     sources: Type.Array(Type.Union([OpcuaSourceConfigSchema, ModbusSourceConfigSchema]), { minItems: 1 }),
     lines: Type.Array(LineSchema, { minItems: 1 }),
+    /** Where events go. Default: KAFKA_BROKERS from the environment, else no Kafka (in-process demo mode). */
+    kafka: Type.Optional(KafkaSchema),
+    /** The on-disk spool every event passes through before Kafka has it. */
+    spool: Type.Optional(SpoolSchema),
+    /** The health and metrics HTTP server. */
+    health: Type.Optional(HealthSchema),
   },
   { additionalProperties: false },
 )

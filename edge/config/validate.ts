@@ -3,8 +3,12 @@ import type { TLocalizedValidationError } from 'typebox/error'
 import { EdgeConfigSchema, TAG_KEYS_BY_PROTOCOL, type EdgeConfigInput, type TagRefInput } from './schema.ts'
 import { checkModbusSourceConfig, checkOpcuaSourceConfig, modbusTagFromConfig, opcuaTagFromConfig, ConfigKeyProblem } from '../../connectors/index.ts'
 import { DEFAULTS } from './defaults.ts'
-import type { EdgeConfig, MachineConfig, SourceConfig, TagRef } from './resolved.ts'
-import type { MachineStateCode } from '../../stream/index.ts'
+import type { EdgeConfig, HealthConfig, KafkaConfig, MachineConfig, SourceConfig, SpoolConfig, TagRef } from './resolved.ts'
+import { readFileSync } from 'node:fs'
+import { dirname, join, resolve as resolvePath } from 'node:path'
+import { configRelative, readSecret } from './secrets.ts'
+import { parseDuration, parseSize } from './units.ts'
+import type { KafkaSaslOptions, KafkaTlsOptions, MachineStateCode } from '../../stream/index.ts'
 
 /** A problem found in a config value: the field path (`lines[0].id`) and what is wrong, as one phrase. */
 export interface ConfigProblem {
@@ -129,7 +133,7 @@ class Problem extends Error {
  * Checks the rules a schema cannot express and applies defaults. Throws {@link Problem} with the
  * field path on the first violation.
  */
-function resolve(input: EdgeConfigInput, file: string): EdgeConfig {
+function resolve(input: EdgeConfigInput, file: string, env: NodeJS.ProcessEnv): EdgeConfig {
   const sources: readonly SourceConfig[] = input.sources
   const seenSources = new Set<string>()
   for (const [i, s] of sources.entries()) {
@@ -218,25 +222,111 @@ function resolve(input: EdgeConfigInput, file: string): EdgeConfig {
       })
     }
   }
+  const stateDir = input.agent.stateDir ?? DEFAULTS.stateDir
+  const baseDir = dirname(resolvePath(file))
+  const kafka = input.kafka ? resolveKafka(input.kafka, input.agent.id, { env, baseDir }) : undefined
   return {
     file,
     agent: {
       id: input.agent.id,
       heartbeatIntervalMs: input.agent.heartbeatInterval ?? DEFAULTS.heartbeatIntervalMs,
-      stateDir: input.agent.stateDir ?? DEFAULTS.stateDir,
+      stateDir,
     },
     site: input.site,
     sources,
     machines,
+    ...(kafka ? { kafka } : {}),
+    spool: resolveSpool(input.spool ?? {}, stateDir),
+    health: resolveHealth(input.health),
   }
 }
 
+function resolveKafka(k: NonNullable<EdgeConfigInput['kafka']>, agentId: string, ctx: { env: NodeJS.ProcessEnv; baseDir: string }): KafkaConfig {
+  let tls: KafkaTlsOptions | undefined
+  if (k.tls) {
+    if ((k.tls.cert === undefined) !== (k.tls.key === undefined)) {
+      throw new Problem(['kafka', 'tls', k.tls.cert === undefined ? 'cert' : 'key'], 'is required with ' + (k.tls.cert === undefined ? 'key' : 'cert') + ' (mutual TLS needs both)')
+    }
+    const pem = (key: 'ca' | 'cert' | 'key'): string | undefined => {
+      const path = k.tls?.[key]
+      if (path === undefined) return undefined
+      const full = configRelative(path, ctx.baseDir)
+      try {
+        const text = readFileSync(full, 'utf8')
+        if (!text.includes('-----BEGIN ')) throw new Problem(['kafka', 'tls', key], `${full} is not a PEM file (no "-----BEGIN" line)`)
+        return text
+      } catch (e) {
+        if (e instanceof Problem) throw e
+        throw new Problem(['kafka', 'tls', key], `${full} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`)
+      }
+    }
+    const ca = pem('ca')
+    const cert = pem('cert')
+    const key = pem('key')
+    tls = {
+      ...(ca === undefined ? {} : { ca }),
+      ...(cert === undefined ? {} : { cert }),
+      ...(key === undefined ? {} : { key }),
+      rejectUnauthorized: k.tls.rejectUnauthorized ?? true,
+    }
+  }
+  let sasl: KafkaSaslOptions | undefined
+  if (k.sasl) {
+    const secret = readSecret(k.sasl, ctx)
+    if ('problem' in secret) throw new Problem(['kafka', 'sasl', secret.key], secret.problem)
+    sasl = { mechanism: k.sasl.mechanism, username: k.sasl.username, password: secret.value }
+  }
+  return {
+    brokers: k.brokers,
+    clientId: k.clientId ?? agentId,
+    topicPrefix: k.topicPrefix ?? DEFAULTS.topicPrefix,
+    ...(tls ? { tls } : {}),
+    ...(sasl ? { sasl } : {}),
+  }
+}
+
+function resolveSpool(sp: NonNullable<EdgeConfigInput['spool']>, stateDir: string): SpoolConfig {
+  const d = DEFAULTS.spool
+  const size = (key: 'maxBytes', v: number | string | undefined, dflt: number): number => {
+    if (v === undefined) return dflt
+    const n = parseSize(v)
+    if (n === undefined) throw new Problem(['spool', key], `must be a positive size such as 512MiB (got ${JSON.stringify(v)})`)
+    return n
+  }
+  const duration = (key: 'maxAge' | 'fsyncInterval', v: number | string | undefined, dflt: number): number => {
+    if (v === undefined) return dflt
+    const n = parseDuration(v)
+    if (n === undefined) throw new Problem(['spool', key], `must be a positive duration such as 30s or 7d (got ${JSON.stringify(v)})`)
+    return n
+  }
+  const maxBytes = size('maxBytes', sp.maxBytes, d.maxBytes)
+  if (maxBytes < 2 ** 20) throw new Problem(['spool', 'maxBytes'], `must be at least 1MiB (got ${JSON.stringify(sp.maxBytes)})`)
+  return {
+    dir: sp.dir ?? join(stateDir, d.dir),
+    maxBytes,
+    maxAgeMs: duration('maxAge', sp.maxAge, d.maxAgeMs),
+    onFull: sp.onFull ?? d.onFull,
+    fsync: sp.fsync ?? d.fsync,
+    fsyncIntervalMs: duration('fsyncInterval', sp.fsyncInterval, d.fsyncIntervalMs),
+  }
+}
+
+function resolveHealth(h: EdgeConfigInput['health']): HealthConfig {
+  if (h === undefined) return { listen: DEFAULTS.healthListen }
+  if (h.listen === 'off') return {}
+  const at = h.listen.lastIndexOf(':')
+  const host = h.listen.slice(0, at).replace(/^\[(.*)\]$/, '$1')
+  const port = Number(h.listen.slice(at + 1))
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Problem(['health', 'listen'], `port must be 1..65535 (got ${JSON.stringify(h.listen)})`)
+  return { listen: { host, port } }
+}
+
 /** Validates a parsed config value; returns the resolved config or the first problem. */
-export function validateEdgeConfig(value: unknown, file: string): { config: EdgeConfig } | { problem: ConfigProblem } {
+export function validateEdgeConfig(value: unknown, file: string, env: NodeJS.ProcessEnv = process.env): { config: EdgeConfig } | { problem: ConfigProblem } {
   const p = schemaProblem(value)
   if (p) return { problem: p }
   try {
-    return { config: resolve(value as EdgeConfigInput, file) }
+    return { config: resolve(value as EdgeConfigInput, file, env) }
   } catch (e) {
     if (e instanceof Problem) return { problem: { path: e.path, problem: e.message } }
     throw e
