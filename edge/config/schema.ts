@@ -178,7 +178,7 @@ export const EdgeConfigSchema = Type.Object(
         id: Id,
         /** Heartbeat interval, ms. Default 10000. */
         heartbeatInterval: Type.Optional(Ms('ms')),
-        /** Folder for the agent's state (sequence numbers). Default ./data/edge. */
+        /** Folder for the agent's state (event sequence, OPC UA PKI, spool). Default: $STATE_DIRECTORY (set by systemd), else ./data/edge. */
         stateDir: Type.Optional(Type.String({ minLength: 1 })),
       },
       { additionalProperties: false },

@@ -222,7 +222,8 @@ function resolve(input: EdgeConfigInput, file: string, env: NodeJS.ProcessEnv): 
       })
     }
   }
-  const stateDir = input.agent.stateDir ?? DEFAULTS.stateDir
+  // Under systemd with StateDirectory=, STATE_DIRECTORY names it (several: colon-separated).
+  const stateDir = input.agent.stateDir ?? (env['STATE_DIRECTORY'] || undefined)?.split(':')[0] ?? DEFAULTS.stateDir
   const baseDir = dirname(resolvePath(file))
   const kafka = input.kafka ? resolveKafka(input.kafka, input.agent.id, { env, baseDir }) : undefined
   return {
