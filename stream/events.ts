@@ -48,6 +48,13 @@ export interface EnergyReadingEvent extends MachineEventHeader {
   kwh: number
   kwh_total: number
   kw: number | null
+  /**
+   * Reactive energy since the previous reading (schema v2). Optional for producers: left out it is
+   * written as null; decoding always sets it (null for events written with v1).
+   */
+  kvarh?: number | null
+  /** The meter's cumulative reactive register (schema v2); optional as {@link EnergyReadingEvent.kvarh}. */
+  kvarh_total?: number | null
 }
 
 export interface TagSampleEvent extends MachineEventHeader {

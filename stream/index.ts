@@ -13,6 +13,12 @@ export type {
   MachineInfo,
 } from './events.ts'
 export { EventCodec, SCHEMA_DIR } from './codec.ts'
+export { type EventCodecOptions, type WireFormat } from './codec.ts'
+export { loadSchemaVersions, schemaFileName, type SchemaVersion } from './schema-catalog.ts'
+export { checkCompatibility, checkCandidate, checkHistory, PROMISED_COMPATIBILITY, type CompatibilityMode, type EvolutionIssue } from './schema-compat.ts'
+export { parseFrame, singleObjectFrame, confluentFrame, type Frame } from './framing.ts'
+export { SchemaRegistryClient, schemaRegistryFromEnv, subjectFor, COMPATIBILITY_LEVELS, type SchemaRegistryOptions, type CompatibilityLevel } from './registry/client.ts'
+export { RegistryError, type RegistryErrorCode } from './registry/errors.ts'
 export { StreamError, type StreamErrorCode } from './errors.ts'
 export { topicFor, DEFAULT_TOPIC_PREFIX } from './topics.ts'
 export { parseMachinePath, isSegment, PATH_LEVELS, SEGMENT_PATTERN, type MachinePath } from './machine-path.ts'

@@ -32,7 +32,7 @@ const machine = 'hcmc/vsip-1/acme-pcb/smt/line-1/printer'
 const samples: ShopfloorEvent[] = [
   { type: 'machine_state', event: { ...header, machine, receive_ts: 1_795_000_000_200, state: 'DOWN', reason: 'NOZZLE_CLOG' } },
   { type: 'production_count', event: { ...header, machine, receive_ts: 1, produced: 3, rejected: 1, ideal_cycle_s: 0.75, product: null } },
-  { type: 'energy_reading', event: { ...header, machine, receive_ts: 1, kwh: 0.01, kwh_total: 1234.56, kw: 7.5 } },
+  { type: 'energy_reading', event: { ...header, machine, receive_ts: 1, kwh: 0.01, kwh_total: 1234.56, kw: 7.5, kvarh: 0.004, kvarh_total: 310.5 } },
   { type: 'tag_sample', event: { ...header, machine, receive_ts: 1, tag: 'zone3_temp', value_double: 245.5, value_string: null, quality: 'GOOD' } },
   {
     type: 'agent_heartbeat',
@@ -48,6 +48,30 @@ describe('EventCodec', () => {
     expect([buf[0], buf[1]]).toEqual([0xc3, 0x01])
     expect(buf.subarray(2, 10)).toEqual(codec.schemaOf(sample.type).fingerprint)
     expect(codec.decode(buf)).toEqual(sample)
+  })
+
+  it('EventCodec writes the newest version of each schema', () => {
+    expect(codec.schemaOf('energy_reading').file).toBe('energy-reading.v2.avsc')
+    expect(codec.versionsOf('energy_reading').map((v) => v.file)).toEqual(['energy-reading.v1.avsc', 'energy-reading.v2.avsc'])
+    const energy = samples[2] as ShopfloorEvent
+    expect(codec.encode(energy).subarray(2, 10)).toEqual(codec.schemaOf('energy_reading').fingerprint)
+  })
+
+  it('EventCodec writes a v2 field the producer left out as its default, null', () => {
+    const { kvarh: _k, kvarh_total: _t, ...v1Shaped } = (samples[2] as unknown as { event: Record<string, unknown> }).event
+    const e = { type: 'energy_reading', event: v1Shaped } as unknown as ShopfloorEvent
+    expect(codec.decode(codec.encode(e)).event).toEqual({ ...v1Shaped, kvarh: null, kvarh_total: null })
+  })
+
+  it('EventCodec reads an event written with an older version through the newest', () => {
+    const v1 = codec.versionsOf('energy_reading')[0]!
+    const event = { ...header, machine, receive_ts: 1, kwh: 0.01, kwh_total: 1234.56, kw: null }
+    const buf = Buffer.concat([Buffer.from([0xc3, 0x01]), v1.fingerprint, v1.type.toBuffer(event)])
+    expect(codec.decode(buf)).toEqual({ type: 'energy_reading', event: { ...event, kvarh: null, kvarh_total: null } })
+  })
+
+  it('EventCodec still takes the schema folder as a plain string', () => {
+    expect(new EventCodec(SCHEMA_DIR).schemaOf('tag_sample').file).toBe('tag-sample.v1.avsc')
   })
 
   it('EventCodec writes the fingerprint of the schema file little-endian', () => {
