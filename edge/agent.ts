@@ -1,4 +1,5 @@
-import { OpcuaSource, ModbusSource, modbusSourceOptions, opcuaSourceOptions, type ModbusTag, type TagValue } from '../connectors/index.ts'
+import { join } from 'node:path'
+import { OpcuaSource, ModbusSource, modbusSourceOptions, opcuaSourceOptions, type ModbusTag, type OpcuaTagConfig, type TagValue } from '../connectors/index.ts'
 import { silentLogger, type Logger } from '../connectors/common/logger.ts'
 import { EventCodec, eventKey, topicFor, DEFAULT_TOPIC_PREFIX, type Publisher, type ShopfloorEvent } from '../stream/index.ts'
 import type { EdgeConfig, TagRef } from './config/resolved.ts'
@@ -44,7 +45,7 @@ export class EdgeAgent {
   readonly #seq: Sequence
   readonly #models: MachineModel[] = []
   readonly #startedTs = Date.now()
-  readonly #opcua: Array<{ source: OpcuaSource; routes: Map<string, Route[]> }> = []
+  readonly #opcua: Array<{ source: OpcuaSource; routes: Map<string, Route[]>; tags: OpcuaTagConfig[] }> = []
   readonly #modbus: Array<{ source: ModbusSource; routes: Map<string, Route[]> }> = []
   readonly #stats: Omit<EdgeAgentStats, 'outbox'>
   #heartbeat: NodeJS.Timeout | undefined
@@ -65,6 +66,7 @@ export class EdgeAgent {
 
     const routesBySource = new Map<string, Map<string, Route[]>>()
     const modbusTags = new Map<string, ModbusTag[]>()
+    const opcuaTags = new Map<string, OpcuaTagConfig[]>()
     const addRoute = (tag: TagRef, model: MachineModel, role: TagRole): void => {
       let routes = routesBySource.get(tag.source)
       if (!routes) routesBySource.set(tag.source, (routes = new Map()))
@@ -72,6 +74,10 @@ export class EdgeAgent {
       const list = routes.get(key)
       if (list) list.push({ model, role })
       else routes.set(key, [{ model, role }])
+      if (tag.protocol === 'opcua') {
+        const { protocol: _p, source: _s, ...ref } = tag
+        opcuaTags.set(tag.source, [...(opcuaTags.get(tag.source) ?? []), ref])
+      }
       if (tag.protocol === 'modbus') {
         const { protocol: _p, source: _s, ...reg } = tag
         const tags = modbusTags.get(tag.source) ?? []
@@ -111,7 +117,8 @@ export class EdgeAgent {
       }
       this.#stats.sources[s.id] = { connected: false, values: 0, errors: 0 }
       if (s.protocol === 'opcua') {
-        this.#opcua.push({ source: new OpcuaSource(opcuaSourceOptions(s, this.#log)), routes })
+        const pkiDir = join(this.#cfg.agent.stateDir, 'pki')
+        this.#opcua.push({ source: new OpcuaSource(opcuaSourceOptions(s, this.#log, { pkiDir })), routes, tags: opcuaTags.get(s.id) ?? [] })
       } else {
         this.#modbus.push({ source: new ModbusSource(modbusSourceOptions(s, modbusTags.get(s.id) ?? [], this.#log)), routes })
       }
@@ -124,9 +131,9 @@ export class EdgeAgent {
     this.#heartbeat = setInterval(() => this.#sendHeartbeat(), this.#cfg.agent.heartbeatIntervalMs)
     // Concurrently: an unreachable server must not hold up the others (it keeps retrying).
     await Promise.all(
-      this.#opcua.map(({ source, routes }) =>
+      this.#opcua.map(({ source, routes, tags }) =>
         source.start(
-          [...routes.keys()],
+          tags,
           (nodeId, v) => this.#deliver(source.id, routes.get(nodeId), v),
           (connected, err) => this.#onConnection(source.id, routes, connected, err),
           (nodeId, err) => this.#log.error({ source: source.id, node: nodeId, code: err.code }, err.message),

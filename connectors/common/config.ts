@@ -17,12 +17,15 @@ export const MsSchema = (description: string) => Type.Integer({ minimum: 1, desc
 
 /**
  * Keys of a source entry or tag reference that are fine one by one but wrong together; `key`
- * names the field (relative to the entry) that the agent's config error points at.
+ * names the field (relative to the entry) that the agent's config error points at, and `path`
+ * the whole way to it when it sits deeper (`['groups', 1, 'name']`; `[key]` otherwise).
  */
 export class ConfigKeyProblem extends Error {
   readonly key: string
-  constructor(key: string, problem: string) {
+  readonly path: ReadonlyArray<string | number>
+  constructor(key: string | ReadonlyArray<string | number>, problem: string) {
     super(problem)
-    this.key = key
+    this.path = typeof key === 'string' ? [key] : key
+    this.key = String(this.path[0])
   }
 }

@@ -3,11 +3,11 @@
 export const modbusErrorCodes = [
   /** A tag or an option is invalid; found before any socket is opened. */
   'SHOPFLOOR_MODBUS_CONFIG',
-  /** The TCP connection could not be established (refused, unreachable, connect timed out). */
+  /** The TCP connection or the serial port could not be opened (refused, unreachable, connect timed out, no such port). */
   'SHOPFLOOR_MODBUS_CONNECT',
   /** The device did not answer a request within `timeoutMs`. */
   'SHOPFLOOR_MODBUS_TIMEOUT',
-  /** The device closed or reset the connection while it was in use. */
+  /** The device closed or reset the connection, or the serial port went away, while in use. */
   'SHOPFLOOR_MODBUS_CONNECTION_LOST',
   /** The device answered with a Modbus exception response. */
   'SHOPFLOOR_MODBUS_EXCEPTION',
@@ -65,12 +65,21 @@ export class ModbusError extends Error {
 
 /** Where a device is, for error messages: `device "meters" (127.0.0.1:5020, unit 1)`. */
 export interface DeviceContext {
+  /** The source id. */
   readonly id: string
-  readonly host: string
-  readonly port: number
+  /** `127.0.0.1:5020`, `/dev/ttyUSB0`, `10.0.4.9:4001 rtu-over-tcp`. */
+  readonly endpoint: string
   readonly unitId: number
 }
 
 export function deviceLabel(d: DeviceContext): string {
-  return `device "${d.id}" (${d.host}:${d.port}, unit ${d.unitId})`
+  return `device "${d.id}" (${d.endpoint}, unit ${d.unitId})`
+}
+
+/** `value` if it is an integer in min..max; else throws `SHOPFLOOR_MODBUS_CONFIG` naming the option. */
+export function integerOption(where: string | undefined, name: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ModbusError('SHOPFLOOR_MODBUS_CONFIG', `${where === undefined ? '' : `${where}: `}${name} must be an integer ${min}..${max}, got ${String(value)}`)
+  }
+  return value
 }

@@ -55,12 +55,16 @@ export class MbapReader {
   }
 }
 
-/** Allocates a response frame with its MBAP header written; the caller fills the PDU from offset 7. */
-export function allocFrame(transactionId: number, unitId: number, pduLength: number): Buffer {
-  const frame = Buffer.allocUnsafe(mbapHeaderLength + pduLength)
+/** Writes the MBAP header of a frame whose PDU fills the rest of it from offset 7. */
+export function writeMbapHeader(frame: Buffer, transactionId: number, unitId: number): Buffer {
   frame.writeUInt16BE(transactionId, 0)
   frame.writeUInt16BE(0, 2)
-  frame.writeUInt16BE(pduLength + 1, 4)
+  frame.writeUInt16BE(frame.length - 6, 4)
   frame[6] = unitId
   return frame
+}
+
+/** Allocates a frame with its MBAP header written; the caller fills the PDU from offset 7. */
+export function allocFrame(transactionId: number, unitId: number, pduLength: number): Buffer {
+  return writeMbapHeader(Buffer.allocUnsafe(mbapHeaderLength + pduLength), transactionId, unitId)
 }

@@ -11,7 +11,7 @@
  */
 import { registerCount } from './decode.ts'
 import { modbusDefaults } from './defaults.ts'
-import { ModbusError } from './errors.ts'
+import { integerOption } from './errors.ts'
 import { assertTags } from './tag-check.ts'
 import { isBitTable, registerTables, type ModbusTag, type RegisterTable } from './types.ts'
 
@@ -40,12 +40,11 @@ export interface PlanOptions {
    * answer "illegal data address" for holes in their register map.
    */
   readonly maxGap?: number
-}
-
-function checkLimit(name: string, value: number, min: number, max: number): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ModbusError('SHOPFLOOR_MODBUS_CONFIG', `${name} must be an integer ${min}..${max}, got ${String(value)}`)
-  }
+  /**
+   * A request per tag, nothing merged: for devices that answer multi-register reads wrongly or
+   * refuse reads that span two of their variables. Default false.
+   */
+  readonly oneRequestPerTag?: boolean
 }
 
 /** Registers (or bits) a tag occupies in its table. */
@@ -62,9 +61,9 @@ export function planReads(tags: readonly ModbusTag[], opts: PlanOptions = {}): R
   const maxRegisters = opts.maxRegisters ?? modbusDefaults.maxRegisters
   const maxBits = opts.maxBits ?? modbusDefaults.maxBits
   const maxGap = opts.maxGap ?? modbusDefaults.maxGap
-  checkLimit('maxRegisters', maxRegisters, 1, 125)
-  checkLimit('maxBits', maxBits, 1, 2000)
-  checkLimit('maxGap', maxGap, 0, 65535)
+  integerOption(undefined, 'maxRegisters', maxRegisters, 1, 125)
+  integerOption(undefined, 'maxBits', maxBits, 1, 2000)
+  integerOption(undefined, 'maxGap', maxGap, 0, 65535)
   assertTags(tags, { maxRegisters })
 
   const requests: ReadRequest[] = []
@@ -75,6 +74,10 @@ export function planReads(tags: readonly ModbusTag[], opts: PlanOptions = {}): R
       .map((tag) => ({ tag, start: tag.address, end: tag.address + tagSpan(tag) }))
       .sort((a, b) => a.start - b.start || a.end - b.end)
 
+    if (opts.oneRequestPerTag === true) {
+      for (const s of spans) requests.push({ table, address: s.start, count: s.end - s.start, tags: [s.tag] })
+      continue
+    }
     let current: { start: number; end: number; tags: ModbusTag[] } | undefined
     for (const s of spans) {
       if (current !== undefined && s.start - current.end <= maxGap && Math.max(current.end, s.end) - current.start <= max) {

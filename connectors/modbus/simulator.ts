@@ -1,53 +1,51 @@
 /**
- * A fast Modbus TCP server for the demo factory, the tests and the benchmarks.
+ * A fast Modbus server for the demo factory, the tests and the benchmarks, over each transport
+ * the connector speaks: Modbus TCP, RTU over TCP (as a serial-to-Ethernet converter passes it)
+ * and RTU on a serial device (one end of a pseudo-terminal pair in tests, see pty-pair.ts).
  *
- * Written on plain `node:net` sockets because modbus-serial's ServerTCP answers only about 800
- * requests/s: a simulated factory of a few hundred meters polled every second needs more than
- * that, and a benchmark of the poller must not measure the server. Requests are served
- * synchronously from typed arrays; the frames of one TCP chunk are answered in one write.
+ * Written on plain sockets because modbus-serial's ServerTCP answers only about 800 requests/s:
+ * a simulated factory of a few hundred meters polled every second needs more than that, and a
+ * benchmark of the poller must not measure the server. The frames of one TCP chunk are answered
+ * in one write.
  */
-import { createServer, type AddressInfo, type Socket } from 'node:net'
-import { encodeValue, type ModbusValue } from './decode.ts'
-import { allocFrame, MbapReader, mbapHeaderLength } from './mbap.ts'
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
+import { sealRtuFrame } from './crc.ts'
+import type { ModbusValue } from './decode.ts'
+import { modbusDefaults } from './defaults.ts'
+import { encodeValue } from './encode.ts'
+import { MbapReader, mbapHeaderLength, writeMbapHeader } from './mbap.ts'
+import { RtuRequestReader } from './rtu-request-reader.ts'
+import { openSerialPort } from './serial-port.ts'
+import type { TargetOptions } from './source-target.ts'
 import { UnitMemory, type UnitSizes } from './simulator-memory.ts'
-import { isBitTable, type BitTable, type ByteOrder, type ModbusDataType, type ModbusTag, type RegisterTable, type WordTable } from './types.ts'
+import { servePdu, unknownUnitFrame, type BeforeRead, type SimUnit, type UnitFaults } from './simulator-serve.ts'
+import { isBitTable, type BitTable, type ByteOrder, type ModbusDataType, type ModbusTag, type ModbusTransport, type RegisterTable, type WordTable } from './types.ts'
 
-/** A request as the simulator understood it, passed to fault rules. */
-export interface SimulatorRequest {
-  readonly unitId: number
-  readonly functionCode: number
-  readonly table: RegisterTable
-  readonly address: number
-  readonly count: number
-}
-
-/** Faults to inject into one unit, for tests of the poller's error paths. */
-export interface UnitFaults {
-  /** Delay every response of the unit by this many milliseconds. Default 0. */
-  readonly delayMs?: number
-  /**
-   * Called for each valid request; a returned exception code (1..255) is answered instead of
-   * serving the request. Default: none.
-   */
-  readonly exceptionFor?: (req: SimulatorRequest) => number | undefined
-}
+export type { BeforeRead, SimulatorRequest, UnitFaults } from './simulator-serve.ts'
 
 export interface SimulatedUnit extends UnitSizes, UnitFaults {}
 
-export type BeforeRead = (unitId: number, table: RegisterTable, address: number, count: number) => void
-
-export interface ModbusSimulatorOptions {
-  /** Interface to listen on. Default `127.0.0.1`. */
+/** Serial settings (rtu): defaults as the connector's, 9600 baud, even parity, 1 stop bit. */
+export interface ModbusSimulatorOptions extends Pick<TargetOptions, 'baudRate' | 'parity' | 'stopBits'> {
+  /**
+   * `tcp` (default): Modbus TCP. `rtu-over-tcp`: RTU frames, CRC included, over TCP. `rtu`: RTU
+   * on the serial device `serialPort`.
+   */
+  readonly transport?: ModbusTransport
+  /** Interface to listen on (tcp, rtu-over-tcp). Default `127.0.0.1`. */
   readonly host?: string
-  /** TCP port. Default 0: an ephemeral port, read it back from the handle. */
+  /** TCP port (tcp, rtu-over-tcp). Default 0: an ephemeral port, read it back from the handle. */
   readonly port?: number
+  /** Serial device to serve on (rtu), e.g. one end of a socat pty pair. */
+  readonly serialPort?: string
   /** The units (slave ids 0..255) this server answers for, with their table sizes. */
   readonly units: Readonly<Record<number, SimulatedUnit>>
   /**
-   * What a request for a unit not in `units` gets. `exception` (default): exception 0x0B
-   * "gateway target device failed to respond", as a Modbus TCP gateway answers for a serial
-   * device that is not there. `ignore`: no answer at all, as many plain TCP devices behave, so the
-   * client times out.
+   * What a request for a unit not in `units` gets. `exception`: exception 0x0B "gateway target
+   * device failed to respond", as a Modbus TCP gateway answers for a serial device that is not
+   * there. `ignore`: no answer at all, as on an RTU line or from many plain TCP devices. Default:
+   * `exception` over tcp, `ignore` for the RTU transports.
    */
   readonly unknownUnit?: 'exception' | 'ignore'
   /**
@@ -58,8 +56,13 @@ export interface ModbusSimulatorOptions {
 }
 
 export interface ModbusSimulator {
+  readonly transport: ModbusTransport
+  /** Listening address (tcp, rtu-over-tcp); empty for rtu. */
   readonly host: string
+  /** Listening port (tcp, rtu-over-tcp); 0 for rtu. */
   readonly port: number
+  /** The serial device served (rtu). */
+  readonly serialPort: string | undefined
   /** Requests received and connections open, for tests and benchmarks. */
   readonly stats: { readonly requests: number; readonly connections: number }
   setRegisters(unitId: number, table: WordTable, address: number, words: readonly number[]): void
@@ -72,162 +75,125 @@ export interface ModbusSimulator {
   getBits(unitId: number, table: BitTable, address: number, count: number): boolean[]
   /** Replaces the faults of a unit while running. */
   setFaults(unitId: number, faults: UnitFaults): void
-  /** Closes every connection and the listener; resolves when the port is free. */
+  /** Closes every connection and the listener (or the serial port); resolves when they are closed. */
   stop(): Promise<void>
 }
 
-interface Unit {
-  readonly memory: UnitMemory
-  faults: UnitFaults
-}
-
-const tableOf: Readonly<Record<number, RegisterTable>> = { 1: 'coil', 2: 'discrete', 3: 'holding', 4: 'input', 5: 'coil', 6: 'holding', 15: 'coil', 16: 'holding' }
-
-function exception(tx: number, unitId: number, fc: number, code: number): Buffer {
-  const frame = allocFrame(tx, unitId, 2)
-  frame[7] = (fc | 0x80) & 0xff
-  frame[8] = code
-  return frame
-}
-
-/** Echo of the request's first 4 data bytes: the FC 5, 6, 15 and 16 response shape. */
-function echo(tx: number, unitId: number, pdu: Buffer): Buffer {
-  const frame = allocFrame(tx, unitId, 5)
-  pdu.copy(frame, mbapHeaderLength, 0, 5)
-  return frame
-}
-
 export async function startModbusSimulator(opts: ModbusSimulatorOptions): Promise<ModbusSimulator> {
-  const host = opts.host ?? '127.0.0.1'
-  const unknownUnit = opts.unknownUnit ?? 'exception'
+  const transport = opts.transport ?? 'tcp'
+  const rtu = transport !== 'tcp'
+  const answerUnknown = (opts.unknownUnit ?? (rtu ? 'ignore' : 'exception')) === 'exception'
   const beforeRead = opts.beforeRead
   // Indexed by unit id: a lookup per request, so an array rather than a Map.
-  const units: (Unit | undefined)[] = new Array(256).fill(undefined)
+  const units: (SimUnit | undefined)[] = new Array(256).fill(undefined)
   for (const [key, spec] of Object.entries(opts.units)) {
     const id = Number(key)
     if (!Number.isInteger(id) || id < 0 || id > 255) throw new RangeError(`unit ids are 0..255, got ${key}`)
-    units[id] = { memory: new UnitMemory(id, spec), faults: { delayMs: spec.delayMs, exceptionFor: spec.exceptionFor } }
+    units[id] = { memory: new UnitMemory(id, spec), faults: { delayMs: spec.delayMs, silent: spec.silent, exceptionFor: spec.exceptionFor } }
   }
-  const unit = (id: number): Unit => {
+  const unit = (id: number): SimUnit => {
     const u = units[id]
     if (u === undefined) throw new RangeError(`unit ${id} is not simulated; add it to units`)
     return u
   }
 
   let requests = 0
-  const sockets = new Set<Socket>()
+  const streams = new Set<Duplex>()
   const timers = new Set<NodeJS.Timeout>()
 
-  function serve(tx: number, unitId: number, pdu: Buffer): Buffer | undefined {
-    const fc = pdu[0] ?? 0
+  /** The response frame to one request, or undefined for no answer. */
+  const respond = (unitId: number, pdu: Buffer, head: number, tail: number): Buffer | undefined => {
+    requests++
     const u = units[unitId]
-    if (u === undefined) return unknownUnit === 'exception' ? exception(tx, unitId, fc, 0x0b) : undefined
-    const table = tableOf[fc]
-    if (table === undefined) return exception(tx, unitId, fc, 1)
-    if (pdu.length < 5) return exception(tx, unitId, fc, 3)
-    const address = pdu.readUInt16BE(1)
-    const field = pdu.readUInt16BE(3)
-    const m = u.memory
-
-    let count: number
-    switch (fc) {
-      case 1: case 2: count = field; if (pdu.length !== 5 || count < 1 || count > 2000) return exception(tx, unitId, fc, 3); break
-      case 3: case 4: count = field; if (pdu.length !== 5 || count < 1 || count > 125) return exception(tx, unitId, fc, 3); break
-      case 5: count = 1; if (pdu.length !== 5 || (field !== 0xff00 && field !== 0)) return exception(tx, unitId, fc, 3); break
-      case 6: count = 1; if (pdu.length !== 5) return exception(tx, unitId, fc, 3); break
-      case 15: count = field; if (count < 1 || count > 1968 || pdu[5] !== (count + 7) >> 3 || pdu.length !== 6 + ((count + 7) >> 3)) return exception(tx, unitId, fc, 3); break
-      default: count = field; if (count < 1 || count > 123 || pdu[5] !== count * 2 || pdu.length !== 6 + count * 2) return exception(tx, unitId, fc, 3)
-    }
-    const store = isBitTable(table) ? m.bits(table) : m.words(table)
-    if (!UnitMemory.inRange(store, address, count)) return exception(tx, unitId, fc, 2)
-    const rule = u.faults.exceptionFor
-    if (rule !== undefined) {
-      const code = rule({ unitId, functionCode: fc, table, address, count })
-      if (code !== undefined) return exception(tx, unitId, fc, code)
-    }
-
-    if (fc <= 4) {
-      if (beforeRead !== undefined) {
-        try {
-          beforeRead(unitId, table, address, count)
-        } catch {
-          return exception(tx, unitId, fc, 4)
-        }
-      }
-      if (fc >= 3) {
-        const words = store as Uint16Array
-        const frame = allocFrame(tx, unitId, 2 + count * 2)
-        frame[7] = fc
-        frame[8] = count * 2
-        for (let i = 0; i < count; i++) frame.writeUInt16BE(words[address + i] ?? 0, 9 + i * 2)
-        return frame
-      }
-      const bytes = (count + 7) >> 3
-      const frame = allocFrame(tx, unitId, 2 + bytes)
-      frame[7] = fc
-      frame[8] = bytes
-      frame.fill(0, 9)
-      for (let i = 0; i < count; i++) {
-        if (store[address + i] === 1) frame[9 + (i >> 3)] = (frame[9 + (i >> 3)] ?? 0) | (1 << (i & 7))
-      }
-      return frame
-    }
-    if (fc === 5) m.coil[address] = field === 0xff00 ? 1 : 0
-    else if (fc === 6) m.holding[address] = field
-    else if (fc === 15) for (let i = 0; i < count; i++) m.coil[address + i] = ((pdu[6 + (i >> 3)] ?? 0) >> (i & 7)) & 1
-    else for (let i = 0; i < count; i++) m.holding[address + i] = pdu.readUInt16BE(6 + i * 2)
-    return echo(tx, unitId, pdu)
+    if (u === undefined) return answerUnknown ? unknownUnitFrame(pdu, head, tail) : undefined
+    if (u.faults.silent === true) return undefined
+    return servePdu(u, unitId, pdu, head, tail, beforeRead)
   }
 
-  const server = createServer({ noDelay: true }, (socket) => {
-    sockets.add(socket)
-    // Nagle would hold each small response until the client's delayed ACK: ~40 ms per request.
-    socket.setNoDelay(true)
-    const reader = new MbapReader()
-    socket.on('data', (chunk: Buffer) => {
-      socket.cork()
+  const send = (stream: Duplex, unitId: number, frame: Buffer): void => {
+    const delayMs = units[unitId]?.faults.delayMs ?? 0
+    if (delayMs <= 0) {
+      stream.write(frame)
+      return
+    }
+    const timer = setTimeout(() => {
+      timers.delete(timer)
+      if (!stream.destroyed) stream.write(frame)
+    }, delayMs)
+    timers.add(timer)
+  }
+
+  /** Serves one stream: a TCP connection or the serial port. */
+  const serveStream = (stream: Duplex, cork: (() => void) | undefined, uncork: (() => void) | undefined): void => {
+    streams.add(stream)
+    const mbap = rtu ? undefined : new MbapReader()
+    const rtuReader = rtu ? new RtuRequestReader() : undefined
+    stream.on('data', (chunk: Buffer) => {
+      cork?.()
       try {
-        reader.push(chunk, (tx, unitId, pdu) => {
-          requests++
-          const response = serve(tx, unitId, pdu)
-          if (response === undefined) return
-          const delayMs = units[unitId]?.faults.delayMs ?? 0
-          if (delayMs <= 0) {
-            socket.write(response)
-            return
-          }
-          const timer = setTimeout(() => {
-            timers.delete(timer)
-            if (!socket.destroyed) socket.write(response)
-          }, delayMs)
-          timers.add(timer)
-        })
+        if (mbap !== undefined) {
+          mbap.push(chunk, (tx, unitId, pdu) => {
+            const frame = respond(unitId, pdu, mbapHeaderLength, 0)
+            if (frame !== undefined) send(stream, unitId, writeMbapHeader(frame, tx, unitId))
+          })
+        } else {
+          rtuReader?.push(chunk, (unitId, pdu) => {
+            const frame = respond(unitId, pdu, 1, 2)
+            if (frame !== undefined) send(stream, unitId, sealRtuFrame(frame, unitId))
+          })
+        }
       } catch {
         // A corrupt MBAP header: the stream cannot be resynchronised, as a real device would not.
-        socket.destroy()
+        stream.destroy()
       } finally {
-        socket.uncork()
+        uncork?.()
       }
     })
-    socket.on('error', () => { /* client resets are normal; 'close' follows */ })
-    socket.on('close', () => sockets.delete(socket))
-  })
+    stream.on('error', () => { /* client resets are normal; 'close' follows */ })
+    stream.on('close', () => streams.delete(stream))
+  }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen({ host, port: opts.port ?? 0 }, () => {
-      server.off('error', reject)
-      resolve()
+  let server: Server | undefined
+  let host = ''
+  let port = 0
+  let serialPort: string | undefined
+  if (transport === 'rtu') {
+    if (opts.serialPort === undefined) throw new RangeError('transport rtu needs serialPort: the device to serve on')
+    serialPort = opts.serialPort
+    const stream = await openSerialPort({
+      path: opts.serialPort,
+      baudRate: opts.baudRate ?? modbusDefaults.baudRate,
+      parity: opts.parity ?? modbusDefaults.parity,
+      dataBits: 8,
+      stopBits: opts.stopBits ?? modbusDefaults.stopBits,
     })
-  })
-  const port = (server.address() as AddressInfo).port
+    serveStream(stream, undefined, undefined)
+  } else {
+    const listener = createServer({ noDelay: true }, (socket: Socket) => {
+      // Nagle would hold each small response until the client's delayed ACK: ~40 ms per request.
+      socket.setNoDelay(true)
+      serveStream(socket, () => socket.cork(), () => socket.uncork())
+    })
+    server = listener
+    host = opts.host ?? '127.0.0.1'
+    await new Promise<void>((resolve, reject) => {
+      listener.once('error', reject)
+      listener.listen({ host, port: opts.port ?? 0 }, () => {
+        listener.off('error', reject)
+        resolve()
+      })
+    })
+    port = (listener.address() as AddressInfo).port
+  }
 
   let stopped: Promise<void> | undefined
   return {
+    transport,
     host,
     port,
+    serialPort,
     get stats() {
-      return { requests, connections: sockets.size }
+      return { requests, connections: transport === 'rtu' ? 0 : streams.size }
     },
     setRegisters: (unitId, table, address, words) => unit(unitId).memory.setWords(table, address, words),
     setBits: (unitId, table, address, bits) => unit(unitId).memory.setBits(table, address, bits),
@@ -247,12 +213,13 @@ export async function startModbusSimulator(opts: ModbusSimulatorOptions): Promis
       unit(unitId).faults = faults
     },
     stop() {
-      stopped ??= new Promise<void>((resolve) => {
+      stopped ??= (async () => {
         for (const t of timers) clearTimeout(t)
         timers.clear()
-        server.close(() => resolve())
-        for (const s of sockets) s.destroy()
-      })
+        const closing = [...streams].map((s) => (s.closed ? Promise.resolve() : new Promise<void>((resolve) => s.once('close', () => resolve()))))
+        for (const s of streams) s.destroy()
+        await Promise.all([...closing, server === undefined ? undefined : new Promise<void>((resolve) => server.close(() => resolve()))])
+      })()
       return stopped
     },
   }

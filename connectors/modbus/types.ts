@@ -55,6 +55,24 @@ export function isBitTable(table: RegisterTable): table is BitTable {
   return table === 'coil' || table === 'discrete'
 }
 
+/**
+ * How requests reach a device:
+ *
+ * - `tcp` Modbus TCP: MBAP header, no CRC; a PLC, a meter with Ethernet, or a TCP-to-RTU gateway.
+ * - `rtu` Modbus RTU on a serial port (RS-485 / RS-232): unit id, PDU, CRC-16. Several units
+ *   share one line; the process owns the port once and takes turns among them.
+ * - `rtu-over-tcp` RTU frames, CRC included, over a TCP stream: what a transparent
+ *   serial-to-Ethernet converter passes to and from its RS-485 line. Shared like a serial port.
+ */
+export const modbusTransports = ['tcp', 'rtu', 'rtu-over-tcp'] as const
+
+export type ModbusTransport = (typeof modbusTransports)[number]
+
+/** Serial parity. The Modbus serial line spec makes `even` the default; many devices ship with `none`. */
+export const serialParities = ['none', 'even', 'odd'] as const
+
+export type SerialParity = (typeof serialParities)[number]
+
 /** One value to read from a Modbus device. */
 export interface ModbusTag {
   /** Unique within the source; the key under which the value is delivered. */

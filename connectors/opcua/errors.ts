@@ -8,8 +8,12 @@ export const OPCUA_ERROR_CODES = [
   'SHOPFLOOR_OPCUA_CONNECT',
   /** A node id is malformed, unknown to the server, or not a readable variable. */
   'SHOPFLOOR_OPCUA_BAD_NODE',
-  /** The requested security mode is not available (or not supported yet). */
+  /** The server offers no endpoint with the requested security mode and policy. */
   'SHOPFLOOR_OPCUA_SECURITY',
+  /** The server's certificate is not the one trusted on first use, or does not match the pinned fingerprint. */
+  'SHOPFLOOR_OPCUA_CERTIFICATE',
+  /** The server refused the login (wrong user or password, or anonymous login not allowed). */
+  'SHOPFLOOR_OPCUA_AUTH',
   /** Creating the session or the subscription failed after the connection was up. */
   'SHOPFLOOR_OPCUA_SUBSCRIBE',
   /** A plain Read service call failed as a whole. */
@@ -62,8 +66,10 @@ export function badNodeError(context: string, nodeId: string, status: string): O
   })
 }
 
-/** The message of anything thrown, for embedding in our own messages. */
+/**
+ * The message of anything thrown, for embedding in our own messages: on one line (node-opcua's
+ * span several, and an error a user can fix is one line in the log and on the terminal).
+ */
 export function describeCause(cause: unknown): string {
-  if (cause instanceof Error) return cause.message
-  return String(cause)
+  return (cause instanceof Error ? cause.message : String(cause)).replace(/\s*\n\s*/g, ' ').trim()
 }

@@ -20,6 +20,7 @@ import {
 import type { TagScalar } from '../common/tag-value.ts'
 import { OpcuaError, describeCause } from './errors.ts'
 import { createCertificateManager, defaultPkiRoot } from './pki.ts'
+import { OPCUA_SECURITY_POLICIES, type OpcuaSecurityMode, type OpcuaSecurityPolicy } from './source-options.ts'
 import {
   encodeSimulatorValue,
   isSimulatorDataType,
@@ -45,6 +46,17 @@ export interface SimulatedNode {
   readonly dataType: SimulatorDataType
   /** The value served until the first `setValue`, stamped with the start time. */
   readonly initial: TagScalar
+  /**
+   * Serves the variable as an AnalogItem with this EURange (numeric types only), which is what a
+   * percent deadband is computed from; a server refuses a percent deadband on a node without one.
+   */
+  readonly euRange?: { readonly low: number; readonly high: number }
+}
+
+/** A user the simulator accepts. */
+export interface SimulatorUser {
+  readonly user: string
+  readonly password: string
 }
 
 export interface OpcuaSimulatorOptions {
@@ -59,6 +71,14 @@ export interface OpcuaSimulatorOptions {
    * once (a start with a fresh folder takes some 300 ms longer). @default `<os tmpdir>/shopfloor-opcua-pki/server`
    */
   readonly pkiDir?: string
+  /** Security modes of its endpoints. @default ['None'] */
+  readonly securityModes?: readonly OpcuaSecurityMode[]
+  /** Security policies offered with Sign and SignAndEncrypt. @default all of OPCUA_SECURITY_POLICIES */
+  readonly securityPolicies?: readonly OpcuaSecurityPolicy[]
+  /** Users accepted by user name and password. @default none */
+  readonly users?: readonly SimulatorUser[]
+  /** Whether anonymous sessions are allowed. @default true without `users`, false with them */
+  readonly allowAnonymous?: boolean
 }
 
 export interface OpcuaSimulator {
@@ -80,6 +100,11 @@ export interface OpcuaSimulator {
    * stay open, as a server does when it restarts its session layer. Returns how many were closed.
    */
   closeSessions(): number
+  /**
+   * One entry per request of `service` received so far (`CreateMonitoredItems`, `Read`, `Browse`,
+   * ...): the number of operations it carried (items to create, nodes to read or browse).
+   */
+  requestSizes(service: string): number[]
   /** Closes every client connection and the listening socket. */
   stop(): Promise<void>
 }
@@ -98,6 +123,7 @@ export async function startOpcuaSimulator(options: OpcuaSimulatorOptions): Promi
   const nodes = options.nodes.map((node, index) => checkNode(node, index))
 
   const certificateManager = createCertificateManager(options.pkiDir ?? join(defaultPkiRoot(), 'server'))
+  const security = securitySettings(options)
   const server = new OPCUAServer({
     port,
     // Loopback only: the simulator is a test double, never a server the plant network should see.
@@ -107,9 +133,7 @@ export async function startOpcuaSimulator(options: OpcuaSimulatorOptions): Promi
     // The server's own namespace (index 1) takes the application URI as its name.
     serverInfo: { applicationUri: SIMULATOR_NAMESPACE_URI, productUri: 'shopfloor-opcua-simulator' },
     buildInfo: { productName: 'shopfloor OPC UA simulator', manufacturerName: 'shopfloor' },
-    securityModes: [MessageSecurityMode.None],
-    securityPolicies: [SecurityPolicy.None],
-    allowAnonymous: true,
+    ...security,
     serverCertificateManager: certificateManager,
     userCertificateManager: certificateManager,
     registerServerMethod: RegisterServerMethod.HIDDEN,
@@ -144,6 +168,13 @@ export async function startOpcuaSimulator(options: OpcuaSimulatorOptions): Promi
   }
 
   const boundPort = server.endpoints[0]?.port ?? port
+  const requests = new Map<string, number[]>()
+  server.on('request', (request) => {
+    const service = request.schema.name.replace(/Request$/, '')
+    let sizes = requests.get(service)
+    if (!sizes) requests.set(service, (sizes = []))
+    sizes.push(operationCount(request as unknown as Record<string, unknown>))
+  })
   let stopping: Promise<void> | undefined
   return {
     endpoint: `opc.tcp://127.0.0.1:${boundPort}${resourcePath}`,
@@ -175,6 +206,9 @@ export async function startOpcuaSimulator(options: OpcuaSimulatorOptions): Promi
       const sessions = server.engine.getSessions()
       for (const session of sessions) server.engine.closeSession(session.authenticationToken, true, 'Terminated')
       return sessions.length
+    },
+    requestSizes(service) {
+      return [...(requests.get(service) ?? [])]
     },
     stop() {
       // shutdown(0): no grace period announcing the shutdown to clients; a PLC power cut has none either.
@@ -209,6 +243,9 @@ function checkNode(node: SimulatedNode, index: number): CheckedNode {
     throw configError(`${where}.browsePath must list non-empty browse names (required unless the node id is a string id)`)
   }
   encodeSimulatorValue(node.nodeId, node.dataType, node.initial)
+  if (node.euRange && (['Boolean', 'String'].includes(node.dataType) || !(node.euRange.low < node.euRange.high))) {
+    throw configError(`${where}.euRange needs a numeric dataType and low < high`)
+  }
   return { ...node, key: nodeIdObject.toString(), nodeIdObject, path }
 }
 
@@ -246,14 +283,15 @@ function addNode(
     }
     parent = folder
   }
-  const variable = namespace.addVariable({
+  const common = {
     organizedBy: parent,
     browseName: node.path[node.path.length - 1] ?? node.nodeId,
     nodeId: node.nodeIdObject,
     dataType: node.dataType,
     // 0: the variable can be monitored by exception, every change reported (see minSupportedSampleRate).
     minimumSamplingInterval: 0,
-  })
+  }
+  const variable = node.euRange ? namespace.addAnalogDataItem({ ...common, engineeringUnitsRange: node.euRange }) : namespace.addVariable(common)
   variable.setValueFromSource(toVariant(node.nodeId, node.dataType, node.initial), StatusCodes.Good, startedAt)
   return { variable, dataType: node.dataType }
 }
@@ -273,6 +311,39 @@ function nodeKey(nodeId: string): string {
   } catch {
     return nodeId
   }
+}
+
+const SECURITY_MODE = { None: MessageSecurityMode.None, Sign: MessageSecurityMode.Sign, SignAndEncrypt: MessageSecurityMode.SignAndEncrypt } as const
+
+/** The server's endpoint and login settings from the simulator options. */
+function securitySettings(options: OpcuaSimulatorOptions) {
+  const modes = options.securityModes ?? ['None']
+  if (modes.length === 0 || modes.some((m) => !(m in SECURITY_MODE))) {
+    throw configError(`securityModes must list some of None, Sign, SignAndEncrypt, got ${JSON.stringify(modes)}`)
+  }
+  const policies = options.securityPolicies ?? OPCUA_SECURITY_POLICIES
+  if (policies.some((p) => !(OPCUA_SECURITY_POLICIES as readonly string[]).includes(p))) {
+    throw configError(`securityPolicies must list some of ${OPCUA_SECURITY_POLICIES.join(', ')}, got ${JSON.stringify(policies)}`)
+  }
+  const secure = modes.some((m) => m !== 'None')
+  const users = options.users ?? []
+  return {
+    securityModes: modes.map((m) => SECURITY_MODE[m]),
+    securityPolicies: [...(modes.includes('None') ? [SecurityPolicy.None] : []), ...(secure ? policies.map((p) => SecurityPolicy[p]) : [])],
+    allowAnonymous: options.allowAnonymous ?? users.length === 0,
+    userManager: {
+      isValidUser: (user: string, password: string) => users.some((u) => u.user === user && u.password === password),
+    },
+  }
+}
+
+/** How many operations a request carries, for the counts tests assert on. */
+function operationCount(request: Record<string, unknown>): number {
+  for (const key of ['itemsToCreate', 'nodesToRead', 'nodesToBrowse', 'monitoredItemIds', 'itemsToModify']) {
+    const list = request[key]
+    if (Array.isArray(list)) return list.length
+  }
+  return 0
 }
 
 function configError(message: string, cause?: unknown): OpcuaError {

@@ -81,11 +81,12 @@ export function toTagValue(dataValue: DataValue, receiveTs: number): TagValue {
   const quality = qualityOf(code)
   const sourceTs = epochMs(dataValue.sourceTimestamp) ?? epochMs(dataValue.serverTimestamp) ?? receiveTs
   const decoded = decodeVariant(dataValue.value)
-  const base = code === 0 ? {} : { status: dataValue.statusCode.name }
   if ('unsupported' in decoded) {
     return { value: null, sourceTs, receiveTs, quality: 'bad', status: `unsupported value: ${decoded.unsupported}` }
   }
-  return { value: quality === 'bad' ? null : decoded.value, sourceTs, receiveTs, quality, ...base }
+  // Built without a spread: this runs for every notification.
+  if (code === 0) return { value: decoded.value, sourceTs, receiveTs, quality }
+  return { value: quality === 'bad' ? null : decoded.value, sourceTs, receiveTs, quality, status: dataValue.statusCode.name }
 }
 
 /** OPC UA encodes "no timestamp" as DateTime 0, which node-opcua may hand back as null or as 1601-01-01. */

@@ -20,6 +20,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   api: async () => (await import('./commands/api.ts')).api,
   sim: async () => (await import('./commands/sim.ts')).sim,
   validate: async () => (await import('./commands/validate.ts')).validate,
+  discover: async () => (await import('./commands/discover.ts')).discover,
+  scan: async () => (await import('./commands/scan.ts')).scan,
 }
 
 const SUMMARIES: Record<string, string> = {
@@ -29,6 +31,8 @@ const SUMMARIES: Record<string, string> = {
   api: 'serve the KPI API on PORT (default 8080)',
   sim: 'run the simulated factory (OPC UA and Modbus servers) and write an agent config for it',
   validate: 'check an agent config file: validate FILE',
+  discover: 'browse an OPC UA server and print a config fragment: discover opc.tcp://HOST:PORT',
+  scan: 'read a Modbus device\'s registers and show their plausible decodings: scan modbus://HOST:PORT?unit=1 --holding 0-99',
 }
 
 function help(): string {

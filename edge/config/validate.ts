@@ -140,10 +140,10 @@ function resolve(input: EdgeConfigInput, file: string, env: NodeJS.ProcessEnv): 
     if (seenSources.has(s.id)) throw new Problem(['sources', i, 'id'], `"${s.id}" is used by an earlier source; source ids must be unique`)
     seenSources.add(s.id)
     try {
-      if (s.protocol === 'opcua') checkOpcuaSourceConfig(s)
+      if (s.protocol === 'opcua') checkOpcuaSourceConfig(s, env)
       else checkModbusSourceConfig(s)
     } catch (e) {
-      if (e instanceof ConfigKeyProblem) throw new Problem(['sources', i, e.key], e.message)
+      if (e instanceof ConfigKeyProblem) throw new Problem(['sources', i, ...e.path], e.message)
       throw e
     }
   }
@@ -161,10 +161,10 @@ function resolve(input: EdgeConfigInput, file: string, env: NodeJS.ProcessEnv): 
     }
     try {
       return src.protocol === 'opcua'
-        ? { protocol: 'opcua', source: src.id, ...opcuaTagFromConfig(t, src.id) }
-        : { protocol: 'modbus', source: src.id, ...modbusTagFromConfig(t, src.id) }
+        ? { protocol: 'opcua', source: src.id, ...opcuaTagFromConfig(t, src) }
+        : { protocol: 'modbus', source: src.id, ...modbusTagFromConfig(t, src) }
     } catch (e) {
-      if (e instanceof ConfigKeyProblem) throw new Problem([...path, e.key], e.message)
+      if (e instanceof ConfigKeyProblem) throw new Problem([...path, ...e.path], e.message)
       throw e
     }
   }

@@ -1,6 +1,7 @@
 import { once } from 'node:events'
 import { connect, type Socket } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
+import { crc16 } from '../../connectors/modbus/crc.ts'
 import { startModbusSimulator, type ModbusSimulator } from '../../connectors/modbus/simulator.ts'
 
 /** A Modbus TCP request frame built by hand, so the simulator is tested against the spec, not against our client. */
@@ -202,5 +203,57 @@ describe('startModbusSimulator', () => {
     expect(c.socket.destroyed || (await Promise.race([once(c.socket, 'close').then(() => true), new Promise((r) => setTimeout(() => r(false), 1000))]))).toBe(true)
     const again = await sim({ port: s.port, units: { 1: { holding: 1 } } })
     expect(again.port).toBe(s.port)
+  })
+})
+
+/** An RTU frame built by hand: unit id, PDU, CRC-16 low byte first. */
+function rtuFrame(unitId: number, pdu: readonly number[]): Buffer {
+  const body = Buffer.from([unitId, ...pdu])
+  const crc = crc16(body)
+  return Buffer.concat([body, Buffer.from([crc & 0xff, crc >>> 8])])
+}
+
+describe('startModbusSimulator over RTU over TCP', () => {
+  async function rtuClient(port: number): Promise<{ socket: Socket; received(): Buffer; waitForBytes(n: number): Promise<Buffer> }> {
+    const socket = connect({ host: '127.0.0.1', port })
+    await once(socket, 'connect')
+    sockets.push(socket)
+    let buf = Buffer.alloc(0)
+    socket.on('data', (chunk: Buffer) => (buf = Buffer.concat([buf, chunk])))
+    return {
+      socket,
+      received: () => buf,
+      async waitForBytes(n) {
+        const deadline = Date.now() + 2000
+        while (buf.length < n) {
+          if (Date.now() > deadline) throw new Error(`expected ${n} bytes, got ${buf.length}`)
+          await new Promise((r) => setTimeout(r, 5))
+        }
+        return buf
+      },
+    }
+  }
+
+  it('answers RTU frames with their CRC, several units on one stream, noise skipped', async () => {
+    const s = await sim({ transport: 'rtu-over-tcp', units: { 1: { holding: 4 }, 2: { input: 4, exceptionFor: () => 2 } } })
+    s.setRegisters(1, 'holding', 0, [0x1234])
+    const c = await rtuClient(s.port)
+    c.socket.write(Buffer.concat([Buffer.from([0x00, 0xff]), rtuFrame(1, [0x03, 0, 0, 0, 1]), rtuFrame(2, [0x04, 0, 0, 0, 1])]))
+    const expected = Buffer.concat([rtuFrame(1, [0x03, 2, 0x12, 0x34]), rtuFrame(2, [0x84, 0x02])])
+    expect(await c.waitForBytes(expected.length)).toStrictEqual(expected)
+  })
+
+  it('stays silent for a unit that is not on the line, for a silent unit and for a frame with a bad CRC', async () => {
+    const s = await sim({ transport: 'rtu-over-tcp', units: { 1: { holding: 4 }, 3: { holding: 4, silent: true } } })
+    const c = await rtuClient(s.port)
+    const bad = rtuFrame(1, [0x03, 0, 0, 0, 1])
+    bad[bad.length - 1] = (bad[bad.length - 1] ?? 0) ^ 0xff
+    c.socket.write(Buffer.concat([rtuFrame(7, [0x03, 0, 0, 0, 1]), rtuFrame(3, [0x03, 0, 0, 0, 1]), bad, rtuFrame(1, [0x03, 0, 1, 0, 1])]))
+    // Only the last, valid request to a present unit is answered.
+    const expected = rtuFrame(1, [0x03, 2, 0, 0])
+    expect(await c.waitForBytes(expected.length)).toStrictEqual(expected)
+    await new Promise((r) => setTimeout(r, 50))
+    expect(c.received()).toStrictEqual(expected)
+    expect(s.stats.requests).toBe(3)
   })
 })

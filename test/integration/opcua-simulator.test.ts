@@ -31,7 +31,8 @@ async function rawSession(endpoint: string): Promise<ClientSession> {
   const client = OPCUAClient.create({
     endpointMustExist: false,
     connectionStrategy: { maxRetry: 0 },
-    clientCertificateManager: createCertificateManager(join(defaultPkiRoot(), 'client')),
+    // Not the sources' folder: a raw client claims another application URI than their certificate's.
+    clientCertificateManager: createCertificateManager(join(defaultPkiRoot(), 'raw-client')),
   })
   await client.connect(endpoint)
   const session = await client.createSession()

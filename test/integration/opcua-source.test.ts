@@ -243,12 +243,6 @@ describe('OpcuaSource', () => {
     await expect(started).rejects.toThrow('"Line1.Printer.State" is not a node id')
   })
 
-  it('OpcuaSource rejects security modes that are not supported yet', () => {
-    expect(() => new OpcuaSource({ id: 'plc-1', endpoint: 'opc.tcp://127.0.0.1:4840', securityMode: 'SignAndEncrypt' })).toThrow(
-      expect.objectContaining({ code: 'SHOPFLOOR_OPCUA_SECURITY', canRetry: false }),
-    )
-  })
-
   it('OpcuaSource reports disconnected, then connected, across a server restart, and delivers values set after it', async () => {
     const s1 = await sim([{ nodeId: STATE, dataType: 'Int32', initial: 1 }])
     const port = s1.port

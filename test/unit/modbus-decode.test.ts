@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { decodeRegisters, encodeValue, registerCount } from '../../connectors/modbus/decode.ts'
+import { decodeBytes, decodeRegisters, registerCount } from '../../connectors/modbus/decode.ts'
+import { shortestFloat32 } from '../../connectors/modbus/float32.ts'
+import { encodeValue } from '../../connectors/modbus/encode.ts'
 import type { ByteOrder, ModbusDataType } from '../../connectors/modbus/types.ts'
 import type { ModbusValue } from '../../connectors/modbus/decode.ts'
 
@@ -77,6 +79,52 @@ const table = cases.flatMap((c) => orders.map((byteOrder) => ({ ...c, byteOrder,
 describe('decodeRegisters', () => {
   it.each(table)('decodes $type $byteOrder from its wire words', ({ type, byteOrder, length, wire, value }) => {
     expect(decodeRegisters(wire, { type, byteOrder, length })).toStrictEqual(value)
+  })
+
+  it.each(table)('decodeBytes reads $type $byteOrder from the bytes of a response, at an offset', ({ type, byteOrder, length, wire, value }) => {
+    // A response's data: one register before the tag, one after, high byte first.
+    const bytes = Buffer.alloc((wire.length + 2) * 2, 0xee)
+    wire.forEach((w, i) => bytes.writeUInt16BE(w, 2 + i * 2))
+    expect(decodeBytes(bytes, 2, { type, byteOrder, length })).toStrictEqual(value)
+  })
+
+  it('decodeBytes rejects a tag that runs past the bytes', () => {
+    expect(() => decodeBytes(Buffer.alloc(6), 4, { type: 'FLOAT32' })).toThrow(/FLOAT32 needs 2 register\(s\) from byte 4, got 6 byte\(s\)/)
+  })
+
+  // BOOL in a register: bit 0 is the least significant bit of the register as decoded.
+  const bits: readonly { word: number; byteOrder: ByteOrder; bit: number; value: boolean }[] = [
+    { word: 0x8001, byteOrder: 'ABCD', bit: 0, value: true },
+    { word: 0x8001, byteOrder: 'ABCD', bit: 15, value: true },
+    { word: 0x8001, byteOrder: 'ABCD', bit: 7, value: false },
+    { word: 0x8001, byteOrder: 'CDAB', bit: 15, value: true }, // no word to swap in one register
+    { word: 0x8001, byteOrder: 'BADC', bit: 7, value: true }, // 0x8001 byte-swapped is 0x0180: bits 7 and 8
+    { word: 0x8001, byteOrder: 'BADC', bit: 8, value: true },
+    { word: 0x8001, byteOrder: 'DCBA', bit: 0, value: false },
+    { word: 0x8001, byteOrder: 'DCBA', bit: 15, value: false },
+  ]
+  it.each(bits)('reads BOOL bit $bit of 0x8001 in $byteOrder as $value', ({ word, byteOrder, bit, value }) => {
+    expect(decodeRegisters([word], { type: 'BOOL', byteOrder, bit })).toBe(value)
+  })
+
+  // Scale and offset apply after the byte order, to every numeric type.
+  const scaled: readonly { type: ModbusDataType; byteOrder: ByteOrder; words: number[]; scale: number; offset: number; value: number }[] = [
+    { type: 'UINT16', byteOrder: 'BADC', words: [0xe803], scale: 0.1, offset: 0, value: 100 }, // 0x03E8 = 1000
+    { type: 'INT32', byteOrder: 'DCBA', words: [0x18fc, 0xffff], scale: 0.001, offset: 0, value: -1 }, // 0xFFFFFC18 = -1000
+    { type: 'FLOAT32', byteOrder: 'CDAB', words: [0x0000, 0x4120], scale: 2, offset: -1, value: 19 }, // 0x41200000 = 10
+    { type: 'UINT64', byteOrder: 'CDAB', words: [0x2710, 0, 0, 0], scale: 0.01, offset: 5, value: 105 }, // 10000
+    { type: 'FLOAT64', byteOrder: 'ABCD', words: [0x4059, 0, 0, 0], scale: 0.5, offset: 0.25, value: 50.25 }, // 100
+  ]
+  it.each(scaled)('applies scale $scale and offset $offset to $type $byteOrder', ({ type, byteOrder, words, scale, offset, value }) => {
+    expect(decodeRegisters(words, { type, byteOrder, scale, offset })).toBeCloseTo(value, 12)
+  })
+
+  it('decodes FLOAT32 specials as they are', () => {
+    expect(decodeRegisters([0x7fc0, 0], { type: 'FLOAT32' })).toBeNaN()
+    expect(decodeRegisters([0x7f80, 0], { type: 'FLOAT32' })).toBe(Infinity)
+    expect(decodeRegisters([0xff80, 0], { type: 'FLOAT32' })).toBe(-Infinity)
+    expect(Object.is(decodeRegisters([0x8000, 0], { type: 'FLOAT32' }), -0)).toBe(true)
+    expect(decodeRegisters([0, 1], { type: 'FLOAT32' })).toBe(1e-45) // the smallest denormal, shortest form
   })
 
   it('decodes from an offset into a longer response', () => {
@@ -176,6 +224,46 @@ describe('encodeValue', () => {
     expect(() => encodeValue('TOO LONG', 'STRING', 'ABCD', 2)).toThrow(RangeError)
     expect(() => encodeValue(1.5, 'INT32')).toThrow(TypeError)
     expect(() => encodeValue('1', 'UINT16')).toThrow(TypeError)
+  })
+})
+
+describe('shortestFloat32', () => {
+  /** The definition: the fewest significant digits whose decimal is the same float32. */
+  function reference(v: number): number {
+    if (!Number.isFinite(v) || v === 0) return v
+    for (let p = 1; p <= 9; p++) {
+      const x = Number(v.toPrecision(p))
+      if (Math.fround(x) === v) return x
+    }
+    return v
+  }
+
+  it('shortestFloat32 agrees with the toPrecision definition on 200,000 float32 bit patterns', () => {
+    const view = new DataView(new ArrayBuffer(4))
+    let seed = 12345
+    const mismatches: string[] = []
+    for (let i = 0; i < 200_000; i++) {
+      // xorshift32: every exponent, both signs, denormals, NaN and infinities
+      seed ^= seed << 13
+      seed ^= seed >>> 17
+      seed ^= seed << 5
+      view.setUint32(0, seed >>> 0)
+      const v = view.getFloat32(0)
+      const got = shortestFloat32(v)
+      if (!Object.is(got, reference(v))) mismatches.push(`${v}: ${got} vs ${reference(v)}`)
+    }
+    expect(mismatches.slice(0, 5)).toStrictEqual([])
+  })
+
+  it('shortestFloat32 agrees with the definition on meter-like values and powers of ten', () => {
+    for (let i = 0; i < 20_000; i++) {
+      const v = Math.fround((i * 7919) / 1000 - 50)
+      expect(shortestFloat32(v)).toBe(reference(v))
+    }
+    for (let e = -38; e <= 38; e++) {
+      const v = Math.fround(Number(`1e${e}`))
+      expect(shortestFloat32(v)).toBe(reference(v))
+    }
   })
 })
 

@@ -134,6 +134,38 @@ const cases: readonly Case[] = [
     expected: [{ table: 'input', address: 65534, count: 2, tags: ['top'] }],
   },
   {
+    name: 'oneRequestPerTag reads each tag alone, even adjacent and overlapping ones',
+    tags: [tag('a', 'holding', 0, 'UINT32'), tag('b', 'holding', 2, 'INT16'), tag('run', 'holding', 2, 'BOOL', { bit: 0 }), tag('c', 'coil', 0, 'BOOL'), tag('d', 'coil', 1, 'BOOL')],
+    opts: { oneRequestPerTag: true },
+    expected: [
+      { table: 'holding', address: 0, count: 2, tags: ['a'] },
+      { table: 'holding', address: 2, count: 1, tags: ['b'] },
+      { table: 'holding', address: 2, count: 1, tags: ['run'] },
+      { table: 'coil', address: 0, count: 1, tags: ['c'] },
+      { table: 'coil', address: 1, count: 1, tags: ['d'] },
+    ],
+  },
+  {
+    name: 'a per-device maximum with gap filling: gaps are read across only while the request fits',
+    // 0..1, 4..5, 8..9, 12..13 with maxGap 2: one range 0..13 of 14 registers, but at most 8 per request
+    tags: [tag('a', 'input', 0, 'FLOAT32'), tag('b', 'input', 4, 'FLOAT32'), tag('c', 'input', 8, 'FLOAT32'), tag('d', 'input', 12, 'FLOAT32')],
+    opts: { maxRegisters: 8, maxGap: 2 },
+    expected: [
+      { table: 'input', address: 0, count: 6, tags: ['a', 'b'] },
+      { table: 'input', address: 8, count: 6, tags: ['c', 'd'] },
+    ],
+  },
+  {
+    name: 'a narrow tag inside the span of a wide one that starts a request stays with it',
+    // the STRING at 10..29 does not fit after 0..1 within 25; the INT16 at 12 rides along with it
+    tags: [tag('a', 'holding', 0, 'UINT32'), tag('s', 'holding', 10, 'STRING', { length: 20 }), tag('n', 'holding', 12, 'INT16')],
+    opts: { maxRegisters: 25, maxGap: 10 },
+    expected: [
+      { table: 'holding', address: 0, count: 2, tags: ['a'] },
+      { table: 'holding', address: 10, count: 20, tags: ['s', 'n'] },
+    ],
+  },
+  {
     name: 'no tags, no requests',
     tags: [],
     expected: [],
