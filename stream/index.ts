@@ -26,8 +26,18 @@ export type { OutgoingMessage, IncomingMessage, Publisher, Subscriber, BatchHand
 export { InProcessBus, type InProcessBusOptions } from './transport/in-process.ts'
 export { ensureTopics, brokersFromEnv, kafkaClient, kafkaConnectError, describeKafka, SASL_MECHANISMS, type KafkaOptions, type KafkaTlsOptions, type KafkaSaslOptions } from './transport/kafka-client.ts'
 export { KafkaPublisher } from './transport/kafka-publisher.ts'
-export { KafkaSubscriber, type KafkaSubscriberOptions } from './transport/kafka-subscriber.ts'
+export {
+  KafkaSubscriber,
+  type KafkaSubscriberOptions,
+  type KafkaSubscriberStats,
+  type BatchBounds,
+  type PartitionHandler,
+} from './transport/kafka-subscriber.ts'
 export { openClickhouse, type Clickhouse, type ClickhouseOptions, type ClickHouseClient } from './clickhouse/client.ts'
-export { migrate, MIGRATIONS } from './clickhouse/migrations.ts'
-export { insertEvents } from './clickhouse/writer.ts'
-export { Ingest, type IngestStats } from './ingest.ts'
+export { migrate, applyRetention, MIGRATIONS, type Migration, type MigrateOptions } from './clickhouse/migrations.ts'
+export { ALL_TABLES, VIEWS, ROLLUPS, STATE_COLUMNS, DEDUP_WINDOW, type TableDef, type ViewDef, type ColumnDef } from './clickhouse/schema.ts'
+export { clusterSchemaSql, type ClusterOptions } from './clickhouse/cluster.ts'
+export { insertEvents, insertRows, type InsertOptions } from './clickhouse/writer.ts'
+export { rowsByTable, type Row } from './clickhouse/rows.ts'
+export { Ingest, type IngestStats, type IngestOptions, type IngestHandler } from './ingest.ts'
+export { KafkaDeadLetters, LoggedDeadLetters, deadLetterTopic, DEAD_LETTER_HEADERS, type DeadLetter, type DeadLetterSink } from './dead-letter.ts'

@@ -6,11 +6,14 @@ import {
   KafkaPublisher,
   KafkaSubscriber,
   EVENT_TYPES,
+  KafkaDeadLetters,
+  deadLetterTopic,
   ensureTopics,
   migrate,
   openClickhouse,
   topicFor,
   type Clickhouse,
+  type DeadLetterSink,
   type Publisher,
   type Subscriber,
 } from '../../stream/index.ts'
@@ -23,6 +26,8 @@ import {
 export interface TransportChoice {
   publisher: Publisher
   subscriber: Subscriber
+  /** Where ingest puts messages it cannot store: `<prefix>.dead-letter` on Kafka; absent in-process (logged). */
+  deadLetter?: DeadLetterSink
   describe: string
   close(): Promise<void>
 }
@@ -34,13 +39,16 @@ export async function openTransport(opts: { brokers: string[] | undefined; topic
     await ensureTopics(k, topics)
     const publisher = new KafkaPublisher(k)
     const subscriber = new KafkaSubscriber({ ...k, topics, ...(opts.groupId ? { groupId: opts.groupId } : {}) })
+    const deadLetter = new KafkaDeadLetters({ ...k, topic: deadLetterTopic(opts.topicPrefix) })
     return {
       publisher,
       subscriber,
+      deadLetter,
       describe: `kafka ${opts.brokers.join(',')}`,
       close: async () => {
         await publisher.close()
         await subscriber.close()
+        await deadLetter.close()
       },
     }
   }
@@ -53,8 +61,8 @@ export async function openTransport(opts: { brokers: string[] | undefined; topic
   }
 }
 
-export async function startIngest(opts: { subscriber: Subscriber; clickhouse: Clickhouse; logger: Logger }): Promise<Ingest> {
-  const ingest = new Ingest({ clickhouse: opts.clickhouse, codec: new EventCodec(), logger: opts.logger })
+export async function startIngest(opts: { subscriber: Subscriber; clickhouse: Clickhouse; logger: Logger; deadLetter?: DeadLetterSink | undefined }): Promise<Ingest> {
+  const ingest = new Ingest({ clickhouse: opts.clickhouse, codec: new EventCodec(), logger: opts.logger, ...(opts.deadLetter ? { deadLetter: opts.deadLetter } : {}) })
   await opts.subscriber.run(ingest.handle)
   return ingest
 }

@@ -1,7 +1,35 @@
-import type { Consumer } from 'kafkajs'
-import { StreamError } from '../errors.ts'
-import { kafkaClient, type KafkaOptions } from './kafka-client.ts'
-import type { BatchHandler, Subscriber } from './transport.ts'
+import type { Consumer, EachBatchPayload } from 'kafkajs'
+import { kafkaClient, kafkaConnectError, type KafkaOptions } from './kafka-client.ts'
+import type { BatchHandler, IncomingMessage, Subscriber } from './transport.ts'
+
+/** One partition's batch: offsets [firstOffset, nextOffset). */
+export interface BatchBounds {
+  /** The consumer group reading the partition. */
+  readonly group: string
+  readonly topic: string
+  readonly partition: number
+  readonly firstOffset: string
+  readonly nextOffset: string
+}
+
+/**
+ * A batch handler that knows about partitions and offsets (ingest). The subscriber hands it one
+ * partition's contiguous messages at a time, and after every assignment asks whether a batch was
+ * begun, and maybe not finished, by an earlier owner: that batch is then offered again with
+ * exactly the same offsets.
+ */
+export interface PartitionHandler {
+  /**
+   * Stores one partition's batch; resolves only once stored. `owned()` turns false as soon as a
+   * rebalance begins: a handler that records the batch before inserting it checks it in between,
+   * so that a batch it records is always one the partition's next owner finds (see ingest.ts).
+   */
+  storeBatch(messages: readonly IncomingMessage[], bounds: BatchBounds, owned?: () => boolean): Promise<void>
+  /** The batch begun at or around `firstOffset` of this partition and maybe not committed. */
+  pendingBatch?(group: string, topic: string, partition: number, firstOffset: string): Promise<BatchBounds | undefined>
+  /** Partitions changed hands: forget what was cached per partition. */
+  reassigned?(): void
+}
 
 export interface KafkaSubscriberOptions extends KafkaOptions {
   /** Consumer group. Default `shopfloor-ingest`. */
@@ -9,70 +37,300 @@ export interface KafkaSubscriberOptions extends KafkaOptions {
   topics: readonly string[]
   /** Pause before a failed batch is offered again, ms. Default 1000. */
   retryDelayMs?: number
+  /** A partition's batch is stored once it holds this many messages. Default 20,000. */
+  batchMessages?: number
+  /** …or once its oldest message has waited this long, ms. Default 200. */
+  batchDelayMs?: number
+  /** Most bytes one fetch returns per partition. Default 4 MiB. */
+  maxBytesPerPartition?: number
+  /**
+   * How long the group waits for a silent member (a crashed worker) before giving its partitions
+   * to others, ms. At least the broker's group.min.session.timeout.ms (6000). Default 30,000.
+   */
+  sessionTimeoutMs?: number
+  /** Partitions kafkajs hands over at once (`partitionsConsumedConcurrently`). Default 1. */
+  concurrency?: number
 }
 
+export interface KafkaSubscriberStats {
+  /** Batches stored and committed. */
+  batches: number
+  messages: number
+  /** Offset commits that failed (the partition moved, or the broker was away): the batch is read again. */
+  commitFailures: number
+  /** Group rebalances seen. */
+  rebalances: number
+  /** Buffered messages dropped at a rebalance, before they were stored: their new owner reads them. */
+  droppedOnRebalance: number
+  /** Messages behind the end of the assigned partitions (buffered plus not yet fetched). */
+  lag: number
+}
+
+interface PartitionState {
+  readonly topic: string
+  readonly partition: number
+  readonly generation: number
+  messages: IncomingMessage[]
+  /** When the oldest buffered message arrived. */
+  since: number
+  /** Offset after the last buffered message. */
+  next: bigint | undefined
+  /** A pending batch to replay ends here: the first batch is cut exactly at it. */
+  end: bigint | undefined
+  checked: boolean
+  timer: NodeJS.Timeout | undefined
+  /** Serialises this partition's flushes. */
+  lock: Promise<unknown>
+  fetchLag: number
+  /** A drain is running or queued on the lock. */
+  draining: boolean
+}
+
+const isPartitionHandler = (h: BatchHandler | PartitionHandler): h is PartitionHandler =>
+  typeof (h as Partial<PartitionHandler>).storeBatch === 'function'
+
 /**
- * Consumer group member that commits a partition's offset only after the batch handler has
- * stored the batch. A failing handler gets the same batch again; a rebalance in between makes the
- * new owner read it again, which idempotent inserts absorb.
+ * Consumer group member that batches each partition by size and time, hands a batch to the
+ * handler, and commits the partition's offset only after the handler has stored it. Offsets are
+ * never committed for messages not stored. A failing handler gets the same batch again.
+ *
+ * Rebalances: at every rebalance the buffers are dropped (their messages are re-read by whoever
+ * owns the partition next, from the committed offset) and a flush in progress neither commits
+ * nor is retried once the partition's generation has passed. With a {@link PartitionHandler},
+ * the first batch after an assignment is cut where a batch begun by an earlier owner ended, so
+ * the handler can replay it exactly.
  */
 export class KafkaSubscriber implements Subscriber {
+  readonly stats: KafkaSubscriberStats = { batches: 0, messages: 0, commitFailures: 0, rebalances: 0, droppedOnRebalance: 0, lag: 0 }
   readonly #consumer: Consumer
   readonly #opts: KafkaSubscriberOptions
+  readonly #batchMessages: number
+  readonly #batchDelayMs: number
+  readonly #retryDelayMs: number
+  readonly #groupId: string
+  readonly #partitions = new Map<string, PartitionState>()
+  #generation = 0
+  #closed = false
+  #storeLock: Promise<unknown> = Promise.resolve()
+  #handler: PartitionHandler | undefined
+  readonly #log
 
   constructor(opts: KafkaSubscriberOptions) {
     this.#opts = opts
+    this.#batchMessages = opts.batchMessages ?? 20_000
+    this.#batchDelayMs = opts.batchDelayMs ?? 200
+    this.#retryDelayMs = opts.retryDelayMs ?? 1000
+    this.#groupId = opts.groupId ?? 'shopfloor-ingest'
+    this.#log = opts.logger.child({ component: 'kafka-consumer' })
+    const perPartition = opts.maxBytesPerPartition ?? 4 * 1024 * 1024
     this.#consumer = kafkaClient(opts).consumer({
-      groupId: opts.groupId ?? 'shopfloor-ingest',
-      maxWaitTimeInMs: 250,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3000,
+      groupId: this.#groupId,
+      maxWaitTimeInMs: Math.min(250, this.#batchDelayMs),
+      maxBytesPerPartition: perPartition,
+      maxBytes: perPartition * 4,
+      sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: Math.min(3000, Math.floor((opts.sessionTimeoutMs ?? 30_000) / 3)),
     })
+    const { REBALANCING, GROUP_JOIN, STOP } = this.#consumer.events
+    // kafkajs emits REBALANCING before it sends JoinGroup: a store that sees its partition still
+    // current after recording its batch recorded it before any other member could be assigned it.
+    this.#consumer.on(REBALANCING, () => this.#nextGeneration('rebalancing'))
+    this.#consumer.on(GROUP_JOIN, (e) => this.#nextGeneration('joined', e.payload.memberAssignment))
+    this.#consumer.on(STOP, () => this.#nextGeneration('stopped'))
   }
 
-  async run(onBatch: BatchHandler): Promise<void> {
-    const retryDelay = this.#opts.retryDelayMs ?? 1000
-    const log = this.#opts.logger.child({ component: 'kafka-consumer' })
+  async run(onBatch: BatchHandler | PartitionHandler): Promise<void> {
+    this.#handler = isPartitionHandler(onBatch) ? onBatch : { storeBatch: (messages) => onBatch(messages) }
     try {
       await this.#consumer.connect()
       await this.#consumer.subscribe({ topics: [...this.#opts.topics], fromBeginning: true })
     } catch (cause) {
-      throw new StreamError('SHOPFLOOR_KAFKA_CONNECT', `cannot join consumer group at ${this.#opts.brokers.join(',')}: ${(cause as Error).message}`, {
-        canRetry: true,
-        cause,
-      })
+      throw kafkaConnectError(this.#opts, cause, 'joining the consumer group')
     }
     await this.#consumer.run({
       autoCommit: false,
+      partitionsConsumedConcurrently: this.#opts.concurrency ?? 1,
       eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
-        if (batch.messages.length === 0) return
-        const messages = batch.messages.map((m) => ({
-          topic: batch.topic,
-          partition: batch.partition,
-          key: m.key ? m.key.toString() : null,
-          value: m.value ?? Buffer.alloc(0),
-          offset: m.offset,
-        }))
-        for (;;) {
-          if (!isRunning() || isStale()) return
-          try {
-            await onBatch(messages)
-            break
-          } catch (err) {
-            log.warn({ err, topic: batch.topic, partition: batch.partition }, 'batch not stored; retrying')
-            await new Promise((r) => setTimeout(r, retryDelay))
-            await heartbeat()
-          }
-        }
-        const next = (BigInt(batch.lastOffset()) + 1n).toString()
-        await this.#consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }])
-        await heartbeat()
-      },
+      eachBatch: (payload) => this.#eachBatch(payload),
     })
   }
 
+  /** Stores what is buffered (when the partition is still ours), then leaves the group. */
   async close(): Promise<void> {
+    if (!this.#closed) {
+      const states = [...this.#partitions.values()]
+      await Promise.all(states.map((st) => this.#locked(st, () => this.#drain(st, true, undefined)))).catch((err: unknown) => {
+        this.#log.warn({ err }, 'buffered batches not stored at close: they are read again by the next owner')
+      })
+      this.#closed = true
+      for (const st of this.#partitions.values()) clearTimeout(st.timer)
+    }
     await this.#consumer.disconnect()
+  }
+
+  #nextGeneration(why: string, assignment?: Record<string, number[]>): void {
+    this.#generation++
+    if (why === 'rebalancing') this.stats.rebalances++
+    for (const st of this.#partitions.values()) {
+      clearTimeout(st.timer)
+      this.stats.droppedOnRebalance += st.messages.length
+    }
+    this.#partitions.clear()
+    this.#handler?.reassigned?.()
+    this.#updateLag()
+    this.#log.info({ why, generation: this.#generation, ...(assignment ? { assignment } : {}) }, 'partitions reassigned')
+  }
+
+  #state(topic: string, partition: number): PartitionState {
+    const key = `${topic}\u0000${partition}`
+    let st = this.#partitions.get(key)
+    if (!st) {
+      st = { topic, partition, generation: this.#generation, messages: [], since: 0, next: undefined, end: undefined, checked: false, timer: undefined, lock: Promise.resolve(), fetchLag: 0, draining: false }
+      this.#partitions.set(key, st)
+    }
+    return st
+  }
+
+  #current(st: PartitionState): boolean {
+    return !this.#closed && st.generation === this.#generation && this.#partitions.get(`${st.topic}\u0000${st.partition}`) === st
+  }
+
+  async #eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    if (batch.messages.length === 0 || !isRunning() || this.#closed) return
+    const st = this.#state(batch.topic, batch.partition)
+    if (isStale()) {
+      // A seek moved this partition: what is buffered no longer follows on.
+      this.stats.droppedOnRebalance += st.messages.length
+      st.messages = []
+      st.next = undefined
+      return
+    }
+    const handler = this.#handler as PartitionHandler
+    const first = batch.messages[0]?.offset as string
+    if (!st.checked) {
+      const pending = await handler.pendingBatch?.(this.#groupId, batch.topic, batch.partition, first)
+      if (!this.#current(st)) return
+      if (pending && BigInt(pending.firstOffset) === BigInt(first)) {
+        st.end = BigInt(pending.nextOffset)
+        this.#log.info({ topic: batch.topic, partition: batch.partition, from: pending.firstOffset, to: pending.nextOffset }, 'replaying a batch begun by an earlier owner')
+      }
+      st.checked = true
+    }
+    for (const m of batch.messages) {
+      const offset = BigInt(m.offset)
+      if (st.next !== undefined && offset < st.next) continue
+      if (st.messages.length === 0) st.since = Date.now()
+      st.messages.push({ topic: batch.topic, partition: batch.partition, key: m.key ? m.key.toString() : null, value: m.value ?? Buffer.alloc(0), offset: m.offset })
+      st.next = offset + 1n
+    }
+    // Moves kafkajs's fetch position on; the committed offset stays where the last stored batch ended.
+    resolveOffset(batch.lastOffset())
+    st.fetchLag = Number(batch.offsetLag())
+    // Batches are stored off kafkajs's fetch loop, so the next messages are fetched and decoded
+    // while one batch is inserted; past three batches' worth buffered, fetching waits.
+    this.#kick(st)
+    if (st.messages.length >= 3 * this.#batchMessages) await st.lock
+    this.#arm(st)
+    this.#updateLag()
+    await heartbeat()
+  }
+
+  /** Starts draining the partition's due batches in the background, once at a time. */
+  #kick(st: PartitionState): void {
+    if (st.draining) return
+    st.draining = true
+    void this.#locked(st, () => this.#drain(st, false, undefined))
+      .catch((err: unknown) => this.#log.warn({ err, topic: st.topic, partition: st.partition }, 'flush failed'))
+      .finally(() => {
+        st.draining = false
+        if (this.#current(st) && st.messages.length >= this.#batchMessages && st.end === undefined) this.#kick(st)
+        this.#arm(st)
+        this.#updateLag()
+      })
+  }
+
+  #locked(st: PartitionState, fn: () => Promise<void>): Promise<void> {
+    const run = st.lock.then(fn)
+    st.lock = run.catch(() => {})
+    return run
+  }
+
+  /** Flushes the partition's due batches: full ones, the replayed one once complete, or all when `force` (timer, close). */
+  async #drain(st: PartitionState, force: boolean, heartbeat: (() => Promise<void>) | undefined): Promise<void> {
+    while (st.messages.length > 0 && this.#current(st)) {
+      let count: number
+      if (st.end !== undefined) {
+        const end = st.end
+        count = st.messages.findIndex((m) => BigInt(m.offset) >= end)
+        if (count === -1) {
+          if ((st.next ?? 0n) < end) return // the replayed batch is not complete yet
+          count = st.messages.length
+        }
+        if (count === 0) {
+          st.end = undefined
+          continue
+        }
+      } else if (st.messages.length >= this.#batchMessages) count = this.#batchMessages
+      else if (force || Date.now() - st.since >= this.#batchDelayMs) count = st.messages.length
+      else return
+      if (!(await this.#flush(st, count, heartbeat))) return
+    }
+  }
+
+  async #flush(st: PartitionState, count: number, heartbeat: (() => Promise<void>) | undefined): Promise<boolean> {
+    const messages = st.messages.slice(0, count)
+    const last = messages[messages.length - 1] as IncomingMessage
+    const bounds: BatchBounds = { group: this.#groupId, topic: st.topic, partition: st.partition, firstOffset: (messages[0] as IncomingMessage).offset, nextOffset: String(BigInt(last.offset) + 1n) }
+    const handler = this.#handler as PartitionHandler
+    for (;;) {
+      if (!this.#current(st)) return false
+      try {
+        // One store at a time across partitions: concurrent inserts into chDB only slow each other.
+        const store = this.#storeLock.then(() => (this.#current(st) ? handler.storeBatch(messages, bounds, () => this.#current(st)) : undefined))
+        this.#storeLock = store.catch(() => {})
+        await store
+        if (!this.#current(st)) return false
+        break
+      } catch (err) {
+        this.#log.warn({ err, topic: st.topic, partition: st.partition, from: bounds.firstOffset, to: bounds.nextOffset }, 'batch not stored; retrying')
+        await new Promise((r) => setTimeout(r, this.#retryDelayMs))
+        await heartbeat?.()
+      }
+    }
+    // Stored, but the partition moved meanwhile: its new owner reads the batch again, and the
+    // handler's idempotence absorbs it. Committing now could only fail or race the owner.
+    if (!this.#current(st)) return false
+    try {
+      await this.#consumer.commitOffsets([{ topic: st.topic, partition: st.partition, offset: bounds.nextOffset }])
+    } catch (err) {
+      this.stats.commitFailures++
+      this.#log.warn({ err, topic: st.topic, partition: st.partition, offset: bounds.nextOffset }, 'offset commit failed; the batch will be read again')
+      return false
+    }
+    st.messages.splice(0, count)
+    st.since = Date.now()
+    if (st.end !== undefined && BigInt(bounds.nextOffset) >= st.end) st.end = undefined
+    this.stats.batches++
+    this.stats.messages += count
+    this.#updateLag()
+    return true
+  }
+
+  /** A timer stores a partition's last messages when no more arrive within the batch delay. */
+  #arm(st: PartitionState): void {
+    if (st.timer || st.messages.length === 0 || !this.#current(st)) return
+    const wait = Math.max(0, this.#batchDelayMs - (Date.now() - st.since))
+    st.timer = setTimeout(() => {
+      st.timer = undefined
+      void this.#locked(st, () => this.#drain(st, true, undefined))
+        .catch((err: unknown) => this.#log.warn({ err, topic: st.topic, partition: st.partition }, 'timed flush failed'))
+        .finally(() => this.#arm(st))
+    }, wait)
+  }
+
+  #updateLag(): void {
+    let lag = 0
+    for (const st of this.#partitions.values()) lag += st.fetchLag + st.messages.length
+    this.stats.lag = lag
   }
 }

@@ -22,7 +22,7 @@ export const ingest: Command = {
       ...(typeof values['group'] === 'string' ? { groupId: values['group'] } : {}),
       logger,
     })
-    const worker = await startIngest({ subscriber: transport.subscriber, clickhouse: store, logger })
+    const worker = await startIngest({ subscriber: transport.subscriber, deadLetter: transport.deadLetter, clickhouse: store, logger })
     logger.info({ transport: transport.describe, clickhouse: store.describe }, 'ingest running')
     await untilSignal()
     await transport.close()

@@ -1,0 +1,344 @@
+/**
+ * The ClickHouse schema as data: every table and materialized view, once. The single-node
+ * migrations (`migrations.ts`) and the cluster variant (`cluster.ts`, shipped in
+ * `deploy/clickhouse/`) are both generated from these definitions, so they cannot drift apart.
+ * `docs/clickhouse.md` explains the choices; a test checks that a migrated chDB store has exactly
+ * these columns and codecs.
+ */
+
+export interface ColumnDef {
+  readonly name: string
+  readonly type: string
+  /** Compression codec chain, e.g. `DoubleDelta, ZSTD(1)`. Default: the server's (LZ4). */
+  readonly codec?: string
+}
+
+export interface TableDef {
+  readonly name: string
+  readonly columns: readonly ColumnDef[]
+  /** MergeTree family member without `Replicated`, and its arguments. */
+  readonly engine: 'MergeTree' | 'ReplacingMergeTree' | 'AggregatingMergeTree'
+  readonly engineArgs?: string
+  readonly partitionBy?: string
+  readonly orderBy: string
+  /** Row TTL expression (without `TTL`). */
+  readonly ttl?: string
+  readonly settings?: Readonly<Record<string, number>>
+  /** How the cluster variant spreads rows over shards (Distributed sharding key). */
+  readonly shardBy: string
+}
+
+export interface ViewDef {
+  readonly name: string
+  readonly from: string
+  readonly to: string
+  /** The SELECT, with `{db}` for the database and `{from}` for the source table. */
+  readonly select: string
+}
+
+/**
+ * Blocks remembered per table for insert deduplication. Ingest replays an interrupted batch with
+ * the same token; the block must still be remembered then, while other partitions keep inserting
+ * into the same table. 10,000 blocks is hours of inserts at the batch rates ingest produces.
+ */
+export const DEDUP_WINDOW = 10_000
+const DEDUP = { non_replicated_deduplication_window: DEDUP_WINDOW }
+
+const TIME = `DateTime64(3, 'UTC')`
+const col = (name: string, type: string, codec?: string): ColumnDef => (codec ? { name, type, codec } : { name, type })
+
+/** Header columns of every machine event table: who sent it, which machine, when. */
+const MACHINE_HEADER: readonly ColumnDef[] = [
+  col('event_id', 'String', 'ZSTD(1)'),
+  col('agent_id', 'LowCardinality(String)'),
+  col('seq', 'UInt64', 'Delta, ZSTD(1)'),
+  col('factory', 'LowCardinality(String)'),
+  col('line', 'LowCardinality(String)'),
+  col('machine', 'LowCardinality(String)'),
+  col('ts', TIME, 'DoubleDelta, ZSTD(1)'),
+  col('received', TIME, 'DoubleDelta, ZSTD(1)'),
+]
+
+const machineEvents = (name: string, columns: readonly ColumnDef[], orderBy = '(factory, machine, ts, event_id)'): TableDef => ({
+  name,
+  columns: [...MACHINE_HEADER, ...columns],
+  engine: 'ReplacingMergeTree',
+  partitionBy: 'toYYYYMM(ts)',
+  orderBy,
+  settings: DEDUP,
+  shardBy: 'cityHash64(machine)',
+})
+
+/** Raw event tables, one per event type (plus the machine registry fed from heartbeats). */
+export const EVENT_TABLES: readonly TableDef[] = [
+  machineEvents('machine_state', [
+    col('state', 'LowCardinality(String)'),
+    col('reason', 'Nullable(String)', 'ZSTD(1)'),
+    // The state this event ended and when it began: filled by ingest, which sees each machine's
+    // events in order. The rollup views turn [prev_ts, ts) into seconds per state per bucket.
+    col('prev_state', 'LowCardinality(Nullable(String))'),
+    col('prev_ts', `Nullable(${TIME})`, 'DoubleDelta, ZSTD(1)'),
+  ]),
+  machineEvents('production_count', [
+    col('produced', 'UInt32', 'T64, ZSTD(1)'),
+    col('rejected', 'UInt32', 'T64, ZSTD(1)'),
+    col('ideal_cycle_s', 'Float64', 'Gorilla, ZSTD(1)'),
+    col('product', 'LowCardinality(Nullable(String))'),
+  ]),
+  machineEvents('energy_reading', [
+    col('kwh', 'Float64', 'Gorilla, ZSTD(1)'),
+    col('kwh_total', 'Float64', 'Gorilla, ZSTD(1)'),
+    col('kw', 'Nullable(Float64)', 'Gorilla, ZSTD(1)'),
+    // Reactive energy (energy-reading schema v2); null where the meter has no reactive register.
+    col('kvarh', 'Nullable(Float64)', 'Gorilla, ZSTD(1)'),
+    col('kvarh_total', 'Nullable(Float64)', 'Gorilla, ZSTD(1)'),
+  ]),
+  machineEvents(
+    'tag_sample',
+    [
+      col('tag', 'LowCardinality(String)'),
+      col('value_double', 'Nullable(Float64)', 'Gorilla, ZSTD(1)'),
+      col('value_string', 'Nullable(String)', 'ZSTD(1)'),
+      col('quality', 'LowCardinality(String)'),
+    ],
+    '(factory, machine, tag, ts, event_id)',
+  ),
+  {
+    name: 'agent_heartbeat',
+    columns: [
+      col('event_id', 'String', 'ZSTD(1)'),
+      col('agent_id', 'LowCardinality(String)'),
+      col('seq', 'UInt64', 'Delta, ZSTD(1)'),
+      col('ts', TIME, 'DoubleDelta, ZSTD(1)'),
+      col('version', 'LowCardinality(String)'),
+      col('started', TIME, 'DoubleDelta, ZSTD(1)'),
+      col('machines', 'UInt32', 'T64, ZSTD(1)'),
+    ],
+    engine: 'ReplacingMergeTree',
+    partitionBy: 'toYYYYMM(ts)',
+    orderBy: '(agent_id, ts, event_id)',
+    settings: DEDUP,
+    shardBy: 'cityHash64(agent_id)',
+  },
+  // The registry keeps the latest announcement per machine (version column `updated`).
+  {
+    name: 'machines',
+    columns: [
+      col('machine', 'String'),
+      col('factory', 'LowCardinality(String)'),
+      col('line', 'LowCardinality(String)'),
+      col('name', 'String'),
+      col('position', 'UInt16'),
+      col('ideal_cycle_s', 'Float64'),
+      col('line_ideal_cycle_s', 'Float64'),
+      col('end_of_line', 'Bool'),
+      col('agent_id', 'LowCardinality(String)'),
+      col('updated', TIME),
+    ],
+    engine: 'ReplacingMergeTree',
+    engineArgs: 'updated',
+    orderBy: 'machine',
+    settings: DEDUP,
+    shardBy: 'cityHash64(machine)',
+  },
+]
+
+/** Seconds-per-state columns of the rollups, by the state whose time they hold. */
+export const STATE_COLUMNS = {
+  RUNNING: 'running_ms',
+  IDLE: 'idle_ms',
+  DOWN: 'down_ms',
+  SETUP: 'setup_ms',
+  PLANNED_STOP: 'planned_stop_ms',
+  OFFLINE: 'offline_ms',
+} as const
+
+const sumU64 = (name: string): ColumnDef => col(name, 'SimpleAggregateFunction(sum, UInt64)', 'T64, ZSTD(1)')
+const sumF64 = (name: string): ColumnDef => col(name, 'SimpleAggregateFunction(sum, Float64)', 'Gorilla, ZSTD(1)')
+
+/** Rollup buckets: table suffix and bucket length in milliseconds. */
+export const ROLLUPS = [
+  { suffix: '1m', bucketMs: 60_000, partitionBy: 'toYYYYMM(bucket)' },
+  { suffix: '1h', bucketMs: 3_600_000, partitionBy: 'toYear(bucket)' },
+] as const
+
+/**
+ * One rollup table per bucket size, all metrics of a machine side by side; every column is a sum
+ * or a max, so rows of one (machine, bucket) combine in any order and a query sums them.
+ */
+const rollupTable = (suffix: string, partitionBy: string): TableDef => ({
+  name: `machine_rollup_${suffix}`,
+  columns: [
+    col('factory', 'LowCardinality(String)'),
+    col('line', 'LowCardinality(String)'),
+    col('machine', 'LowCardinality(String)'),
+    col('bucket', `DateTime('UTC')`, 'DoubleDelta, ZSTD(1)'),
+    ...Object.values(STATE_COLUMNS).map(sumU64),
+    sumU64('state_events'),
+    sumU64('down_starts'),
+    col('end_state', `AggregateFunction(argMax, LowCardinality(String), ${TIME})`),
+    sumU64('produced'),
+    sumU64('rejected'),
+    sumF64('ideal_produced_s'),
+    sumF64('ideal_rejected_s'),
+    sumF64('kwh'),
+    sumF64('kvarh'),
+    col('kw_max', 'SimpleAggregateFunction(max, Float64)', 'Gorilla, ZSTD(1)'),
+  ],
+  engine: 'AggregatingMergeTree',
+  partitionBy,
+  // line is part of the machine path; in the key so that merges never have to pick one.
+  orderBy: '(factory, line, machine, bucket)',
+  settings: DEDUP,
+  shardBy: 'cityHash64(machine)',
+})
+
+/** Highest sequence stored per (event stream, agent, machine): what ingest compares new events with. */
+const WATERMARKS: TableDef = {
+  name: 'ingest_watermarks',
+  columns: [
+    col('stream', 'LowCardinality(String)'),
+    col('agent_id', 'LowCardinality(String)'),
+    col('machine', 'String'),
+    col('seq', 'SimpleAggregateFunction(max, UInt64)'),
+  ],
+  engine: 'AggregatingMergeTree',
+  orderBy: '(stream, agent_id, machine)',
+  settings: DEDUP,
+  shardBy: 'cityHash64(machine)',
+}
+
+/**
+ * Ingest's batch ledger: each Kafka batch is recorded before its rows are inserted, so that a
+ * worker taking over a partition can replay an interrupted batch exactly (same offsets, same
+ * filter context, same deduplication token). Kept a week.
+ */
+const BATCHES: TableDef = {
+  name: 'ingest_batches',
+  columns: [
+    col('consumer_group', 'LowCardinality(String)'),
+    col('topic', 'LowCardinality(String)'),
+    col('partition', 'UInt32'),
+    col('first_offset', 'UInt64'),
+    col('next_offset', 'UInt64'),
+    col('context', 'String', 'ZSTD(3)'),
+    col('written', TIME),
+  ],
+  engine: 'ReplacingMergeTree',
+  engineArgs: 'written',
+  orderBy: '(consumer_group, topic, partition, first_offset)',
+  ttl: 'toDateTime(written) + INTERVAL 7 DAY',
+  shardBy: 'cityHash64(consumer_group, topic, partition)',
+}
+
+export const ROLLUP_TABLES: readonly TableDef[] = ROLLUPS.map((r) => rollupTable(r.suffix, r.partitionBy))
+export const INGEST_TABLES: readonly TableDef[] = [WATERMARKS, BATCHES]
+
+/**
+ * Buckets an event row touches: `b` ranges over the bucket starts (epoch ms) from the bucket of
+ * `p` to the bucket of `t`; `ms` is the part of [p, t) inside bucket `b`.
+ */
+const bucketsOf = (B: number, p: string, t: string): string =>
+  `arrayJoin(arrayMap(i -> i * ${B}, range(intDiv(least(${p}, ${t}), ${B}), intDiv(${t}, ${B}) + 1)))`
+
+const stateView = (suffix: string, B: number): ViewDef => ({
+  name: `machine_state_to_rollup_${suffix}`,
+  from: 'machine_state',
+  to: `machine_rollup_${suffix}`,
+  // Each state row carries the interval it closed, [prev_ts, ts) in prev_state: split at bucket
+  // edges. In the bucket of `ts` the state in force at the bucket's end is the new one, elsewhere
+  // the interval's (end_state's argMax time orders them; a later event in the same bucket wins).
+  select: `SELECT factory, line, machine, toDateTime(intDiv(b, 1000), 'UTC') AS bucket,
+  ${Object.entries(STATE_COLUMNS)
+    .map(([state, c]) => `sumIf(ms, prev_state = '${state}') AS ${c}`)
+    .join(',\n  ')},
+  countIf(is_event) AS state_events,
+  countIf(is_event AND state = 'DOWN' AND ifNull(prev_state, '') != 'DOWN') AS down_starts,
+  argMaxState(toLowCardinality(if(is_event, state, ifNull(prev_state, state))), if(is_event, ts, fromUnixTimestamp64Milli(b + ${B - 1}, 'UTC'))) AS end_state,
+  0 AS produced, 0 AS rejected, 0 AS ideal_produced_s, 0 AS ideal_rejected_s, 0 AS kwh, 0 AS kvarh, 0 AS kw_max
+FROM (
+  SELECT factory, line, machine, state, prev_state, ts,
+    toUnixTimestamp64Milli(ts) AS t,
+    if(prev_ts IS NULL, t, toUnixTimestamp64Milli(assumeNotNull(prev_ts))) AS p,
+    ${bucketsOf(B, 'p', 't')} AS b,
+    toUInt64(greatest(0, least(t, b + ${B}) - greatest(p, b))) AS ms,
+    b = intDiv(t, ${B}) * ${B} AS is_event
+  FROM {db}.{from}
+)
+GROUP BY factory, line, machine, bucket`,
+})
+
+const zeroState = `${Object.values(STATE_COLUMNS)
+  .map((c) => `0 AS ${c}`)
+  .join(', ')}, 0 AS state_events, 0 AS down_starts`
+
+const countView = (suffix: string, B: number): ViewDef => ({
+  name: `production_count_to_rollup_${suffix}`,
+  from: 'production_count',
+  to: `machine_rollup_${suffix}`,
+  select: `SELECT factory, line, machine, toDateTime(intDiv(intDiv(toUnixTimestamp64Milli(ts), ${B}) * ${B}, 1000), 'UTC') AS bucket,
+  ${zeroState}, argMaxStateIf(toLowCardinality(''), ts, false) AS end_state,
+  sum(n_produced) AS produced, sum(n_rejected) AS rejected,
+  sum(n_produced * cycle_s) AS ideal_produced_s, sum(n_rejected * cycle_s) AS ideal_rejected_s,
+  0 AS kwh, 0 AS kvarh, 0 AS kw_max
+FROM (SELECT factory, line, machine, ts, produced AS n_produced, rejected AS n_rejected, ideal_cycle_s AS cycle_s FROM {db}.{from})
+GROUP BY factory, line, machine, bucket`,
+})
+
+const energyView = (suffix: string, B: number): ViewDef => ({
+  name: `energy_reading_to_rollup_${suffix}`,
+  from: 'energy_reading',
+  to: `machine_rollup_${suffix}`,
+  select: `SELECT factory, line, machine, toDateTime(intDiv(intDiv(toUnixTimestamp64Milli(ts), ${B}) * ${B}, 1000), 'UTC') AS bucket,
+  ${zeroState}, argMaxStateIf(toLowCardinality(''), ts, false) AS end_state,
+  0 AS produced, 0 AS rejected, 0 AS ideal_produced_s, 0 AS ideal_rejected_s,
+  sum(used_kwh) AS kwh, sum(ifNull(used_kvarh, 0)) AS kvarh, max(ifNull(power_kw, 0)) AS kw_max
+FROM (SELECT factory, line, machine, ts, kwh AS used_kwh, kvarh AS used_kvarh, kw AS power_kw FROM {db}.{from})
+GROUP BY factory, line, machine, bucket`,
+})
+
+const watermarkView = (from: string, machine = 'machine'): ViewDef => ({
+  name: `${from}_to_watermarks`,
+  from,
+  to: 'ingest_watermarks',
+  select: `SELECT '${from}' AS stream, agent_id, ${machine === 'machine' ? 'toString(machine)' : machine} AS machine, max(seq) AS seq
+FROM {db}.{from}
+GROUP BY agent_id, machine`,
+})
+
+export const VIEWS: readonly ViewDef[] = [
+  ...ROLLUPS.flatMap((r) => [stateView(r.suffix, r.bucketMs), countView(r.suffix, r.bucketMs), energyView(r.suffix, r.bucketMs)]),
+  watermarkView('machine_state'),
+  watermarkView('production_count'),
+  watermarkView('energy_reading'),
+  watermarkView('tag_sample'),
+  watermarkView('agent_heartbeat', "''"),
+]
+
+/** Every table, in creation order (targets before the views that feed them). */
+export const ALL_TABLES: readonly TableDef[] = [...EVENT_TABLES, ...ROLLUP_TABLES, ...INGEST_TABLES]
+
+export function columnSql(c: ColumnDef): string {
+  return `${c.name} ${c.type}${c.codec ? ` CODEC(${c.codec})` : ''}`
+}
+
+function settingsSql(settings: Readonly<Record<string, number>> | undefined): string {
+  const entries = Object.entries(settings ?? {})
+  return entries.length ? `\nSETTINGS ${entries.map(([k, v]) => `${k} = ${v}`).join(', ')}` : ''
+}
+
+/** `CREATE TABLE IF NOT EXISTS` for one server (engine as defined). */
+export function createTableSql(t: TableDef, db: string): string {
+  return `CREATE TABLE IF NOT EXISTS ${db}.${t.name} (
+  ${t.columns.map(columnSql).join(',\n  ')}
+) ENGINE = ${t.engine}${t.engineArgs ? `(${t.engineArgs})` : ''}${t.partitionBy ? `\nPARTITION BY ${t.partitionBy}` : ''}
+ORDER BY ${t.orderBy}${t.ttl ? `\nTTL ${t.ttl}` : ''}${settingsSql(t.settings)}`
+}
+
+export function viewSelectSql(v: ViewDef, db: string, from: string = v.from): string {
+  return v.select.replaceAll('{db}', db).replaceAll('{from}', from)
+}
+
+export function createViewSql(v: ViewDef, db: string): string {
+  return `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.${v.name} TO ${db}.${v.to} AS\n${viewSelectSql(v, db)}`
+}

@@ -1,0 +1,159 @@
+// The ClickHouse schema on chDB: migrations (twice, concurrently), the migrated tables against
+// their definitions, the tag-sample TTL, and idempotent ingest through the in-process handler,
+// including a batch whose views were not written the first time.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  ALL_TABLES,
+  EventCodec,
+  Ingest,
+  MIGRATIONS,
+  VIEWS,
+  applyRetention,
+  clusterSchemaSql,
+  migrate,
+  openClickhouse,
+  type Clickhouse,
+  type IncomingMessage,
+  type ShopfloorEvent,
+} from '../../stream/index.ts'
+import { silentLogger } from '../../connectors/common/logger.ts'
+import { expectExactly, expectRollupsMatchRaw, factoryEvents } from './ingest-fixture.ts'
+
+let dir: string
+let root: Clickhouse
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'shopfloor-clickhouse-schema-'))
+  root = await openClickhouse({ path: join(dir, 'chdb'), database: 'schema_root' })
+})
+afterAll(async () => {
+  await root?.close()
+  if (dir) rmSync(dir, { recursive: true, force: true })
+})
+
+async function database(name: string, migrated = true): Promise<Clickhouse> {
+  const ch = { ...root, database: name }
+  await root.client.command({ query: `CREATE DATABASE IF NOT EXISTS ${name}` })
+  if (migrated) await migrate(ch)
+  return ch
+}
+
+async function rows<T>(ch: Clickhouse, query: string, params: Record<string, unknown> = {}): Promise<T[]> {
+  const rs = await ch.client.query({ query, query_params: params, format: 'JSONEachRow' })
+  return rs.json<T>()
+}
+
+const messages = (codec: EventCodec, events: readonly ShopfloorEvent[], from = 0): IncomingMessage[] =>
+  events.map((e, i) => ({ topic: `shopfloor.${e.type}`, key: null, value: codec.encode(e), partition: 0, offset: String(from + i) }))
+
+describe('clickhouse schema', () => {
+  it('migrate applies every version once, also when run twice at the same time', async () => {
+    const ch = await database('mig_twice', false)
+    const [a, b] = await Promise.all([migrate(ch), migrate(ch)])
+    expect([...(a ?? []), ...(b ?? [])].sort()).toEqual(expect.arrayContaining(MIGRATIONS.map((m) => m.version)))
+    expect(await migrate(ch)).toEqual([])
+    const recorded = await rows<{ version: number }>(ch, `SELECT version FROM mig_twice.schema_migrations FINAL ORDER BY version`)
+    expect(recorded.map((r) => Number(r.version))).toEqual(MIGRATIONS.map((m) => m.version))
+  })
+
+  it('migrate leaves every table with the columns, types and codecs of its definition', async () => {
+    const ch = await database('mig_shape')
+    for (const t of ALL_TABLES) {
+      const cols = await rows<{ name: string; type: string; compression_codec: string }>(
+        ch,
+        `SELECT name, type, compression_codec FROM system.columns WHERE database = 'mig_shape' AND table = {t:String} ORDER BY position`,
+        { t: t.name },
+      )
+      expect(cols.map((c) => c.name), t.name).toEqual(t.columns.map((c) => c.name))
+      for (const [i, c] of t.columns.entries()) {
+        const got = cols[i] as { type: string; compression_codec: string }
+        expect(got.type.replaceAll(' ', ''), `${t.name}.${c.name} type`).toBe(c.type.replaceAll(' ', ''))
+        const codec = got.compression_codec.replace(/^CODEC\((.*)\)$/, '$1').replace(/\b(Delta|DoubleDelta|Gorilla)\(\d+\)/g, '$1').replace(/\bZSTD\b(?!\()/, 'ZSTD(1)')
+        expect(codec.replaceAll(' ', ''), `${t.name}.${c.name} codec`).toBe((c.codec ?? '').replaceAll(' ', ''))
+      }
+      const [engine] = await rows<{ engine: string; sorting_key: string; partition_key: string }>(
+        ch,
+        `SELECT engine, sorting_key, partition_key FROM system.tables WHERE database = 'mig_shape' AND name = {t:String}`,
+        { t: t.name },
+      )
+      expect(engine?.engine, t.name).toBe(t.engine)
+      expect(`(${engine?.sorting_key})`.replace(/^\(\((.*)\)\)$/, '($1)'), t.name).toBe(t.orderBy.startsWith('(') ? t.orderBy : `(${t.orderBy})`)
+    }
+    const views = await rows<{ name: string }>(ch, `SELECT name FROM system.tables WHERE database = 'mig_shape' AND engine = 'MaterializedView'`)
+    expect(views.map((v) => v.name).sort()).toEqual(VIEWS.map((v) => v.name).sort())
+  })
+
+  it('cluster schema runs on chDB once ON CLUSTER, replication and Distributed are taken out', async () => {
+    // chDB has no Keeper and no cluster: what this checks is every other part of the generated
+    // statements (columns, codecs, engines' arguments, keys, TTL, the views over the _local tables).
+    const sql = clusterSchemaSql({ database: 'cluster_check' })
+      .split(/;\n/)
+      .map((st) => st.replace(/^(--.*\n)+/g, '').trim())
+      .filter((st) => st && !/ENGINE = Distributed/.test(st))
+      .map((st) => st.replace(/ ON CLUSTER '[^']+'/g, '').replace(/ENGINE = Replicated(\w+)\('[^']*', '\{replica\}'(?:, )?/, 'ENGINE = $1(').replace('replicated_deduplication_window', 'non_replicated_deduplication_window'))
+    for (const st of sql) {
+      if (st.startsWith('INSERT INTO')) continue
+      await root.client.command({ query: st })
+    }
+    const tables = await rows<{ name: string }>(root, `SELECT name FROM system.tables WHERE database = 'cluster_check' AND name LIKE '%_local'`)
+    expect(tables.map((t) => t.name).sort()).toEqual([...ALL_TABLES.map((t) => `${t.name}_local`), 'schema_migrations_local'].sort())
+  })
+
+  it('applyRetention sets, changes and removes the raw tag sample TTL, and rejects a bad value', async () => {
+    const ch = await database('ttl_test')
+    const ttl = async (): Promise<string> =>
+      (await rows<{ engine_full: string }>(ch, `SELECT engine_full FROM system.tables WHERE database = 'ttl_test' AND name = 'tag_sample'`))[0]?.engine_full ?? ''
+    expect(await ttl()).toContain('TTL toDateTime(ts) + toIntervalDay(365)')
+    await applyRetention(ch, { tagSampleTtlDays: 30 })
+    expect(await ttl()).toContain('toIntervalDay(30)')
+    await applyRetention(ch, { tagSampleTtlDays: 0 })
+    expect(await ttl()).not.toContain('TTL')
+    await expect(applyRetention(ch, { tagSampleTtlDays: -1 })).rejects.toMatchObject({ code: 'SHOPFLOOR_CLICKHOUSE_MIGRATION', message: expect.stringContaining('SHOPFLOOR_TAG_SAMPLE_TTL_DAYS') })
+  })
+
+  it('ingest leaves tables and rollups unchanged when any subset of events comes again', async () => {
+    const ch = await database('replay_test')
+    const codec = new EventCodec()
+    const events = factoryEvents(3000, 5)
+    const ingest = new Ingest({ clickhouse: ch, codec, logger: silentLogger })
+    await ingest.handle(messages(codec, events.slice(0, 2000)))
+    await ingest.handle(messages(codec, events.slice(1000)))
+    // A worker with empty caches (as after a restart) gets a scattered subset once more.
+    const fresh = new Ingest({ clickhouse: ch, codec, logger: silentLogger })
+    await fresh.handle(messages(codec, events.filter((_, i) => i % 7 === 3)))
+    expect(fresh.stats.rows).toBe(0)
+    expect(ingest.stats.duplicates + fresh.stats.duplicates).toBe(1000 + events.filter((_, i) => i % 7 === 3).length)
+    await expectExactly(ch, events)
+    await expectRollupsMatchRaw(ch)
+  })
+
+  it('ingest replays a batch whose views were not written, and the rollups get it exactly once', async () => {
+    const ch = await database('partial_test')
+    const codec = new EventCodec()
+    const events = factoryEvents(800, 9).filter((e) => e.type === 'production_count')
+    const batch = messages(codec, events, 100)
+    const bounds = { group: 'g', topic: 'shopfloor.production-count', partition: 0, firstOffset: '100', nextOffset: String(100 + batch.length) }
+    // The first attempt stores the rows and the watermarks, but its rollup views write nothing (as
+    // if the process died between): the watermarks alone would now skip the whole batch.
+    const rollupViews = VIEWS.filter((v) => v.from === 'production_count' && v.to.startsWith('machine_rollup_'))
+    for (const v of rollupViews) await ch.client.command({ query: `DETACH TABLE partial_test.${v.name}` })
+    await new Ingest({ clickhouse: ch, codec, logger: silentLogger }).handle.storeBatch(batch, bounds)
+    for (const v of rollupViews) await ch.client.command({ query: `ATTACH TABLE partial_test.${v.name}` })
+    const [none] = await rows<{ p: string }>(ch, `SELECT sum(produced) AS p FROM partial_test.machine_rollup_1m`)
+    expect(Number(none?.p)).toBe(0)
+    // The partition's next owner finds the batch in the ledger and replays it exactly.
+    const next = new Ingest({ clickhouse: ch, codec, logger: silentLogger })
+    const pending = await next.handle.pendingBatch('g', bounds.topic, 0, '100')
+    expect(pending).toEqual(bounds)
+    await next.handle.storeBatch(batch, bounds)
+    await next.handle.storeBatch(batch, bounds) // and once more, as after a failed commit
+    expect(next.stats.replayed).toBe(1)
+    await expectExactly(ch, events)
+    await expectRollupsMatchRaw(ch)
+    const [sum] = await rows<{ p: string }>(ch, `SELECT sum(produced) AS p FROM partial_test.machine_rollup_1h`)
+    expect(Number(sum?.p)).toBe(events.reduce((a, e) => a + (e.type === 'production_count' ? e.event.produced : 0), 0))
+  })
+})
