@@ -4,7 +4,9 @@ import { silentLogger, type Logger } from '../connectors/common/logger.ts'
 import { EventCodec, eventKey, topicFor, DEFAULT_TOPIC_PREFIX, type Publisher, type ShopfloorEvent } from '../stream/index.ts'
 import type { EdgeConfig, TagRef } from './config/resolved.ts'
 import { MachineModel, type ModelEvent, type TagRole } from './model/machine-model.ts'
-import { Outbox, type OutboxOptions, type OutboxStats } from './outbox.ts'
+import { Forwarder, type ForwarderOptions, type ForwarderStats } from './forwarder.ts'
+import { Spool, SpoolError, type SpoolInput, type SpoolOptions, type SpoolStats } from './spool/index.ts'
+import { Liveness } from './liveness.ts'
 import { Sequence } from './sequence.ts'
 import { VERSION } from './version.ts'
 
@@ -16,38 +18,62 @@ export interface EdgeAgentOptions {
   topicPrefix?: string
   logger?: Logger
   codec?: EventCodec
-  outbox?: OutboxOptions
+  /** Directory of the durable spool events wait in until Kafka has them. Default `<config.agent.stateDir>/spool`. */
+  spoolDir?: string
+  /** Bounds, overflow policy and fsync policy of the spool; defaults in `SPOOL_DEFAULTS` (1 GiB, 7 days, drop-oldest, fsync every 1 s). */
+  spool?: Omit<SpoolOptions, 'logger'>
+  /** Batching and retry of publishing from the spool. Defaults: 5000 events or 1 MiB a batch, retry from 0.5 s doubling to 10 s. */
+  forwarder?: Omit<ForwarderOptions, 'logger'>
 }
 
 export interface EdgeAgentStats {
   events: Record<ShopfloorEvent['type'], number>
-  outbox: OutboxStats
-  sources: Record<string, { connected: boolean; values: number; errors: number }>
+  spool: SpoolStats
+  publish: ForwarderStats
+  sources: Record<string, SourceStats>
   anomalies: number
+}
+
+export interface SourceStats {
+  protocol: 'opcua' | 'modbus'
+  connected: boolean
+  /** Values delivered to the machine models. */
+  values: number
+  /** Connections lost. */
+  errors: number
+  /** The connector's own stats (`OpcuaSource.stats`, `ModbusSource.stats`). */
+  connector: object
 }
 
 interface Route {
   model: MachineModel
   role: TagRole
+  /** For role `sample`: the sample's name. */
+  sample?: string
 }
 
 /**
  * The edge agent: reads every configured source, runs each machine's model, and publishes the
- * events it makes (plus a heartbeat that announces the machines) through an outbox that never
- * makes polling wait.
+ * events it makes (plus a heartbeat that announces the machines) through a durable on-disk
+ * spool: an event is on disk before it is published, and leaves the spool only once the
+ * transport has acknowledged it. Polling never waits for publishing.
  */
 export class EdgeAgent {
   readonly #cfg: EdgeConfig
   readonly #log: Logger
   readonly #codec: EventCodec
   readonly #prefix: string
-  readonly #outbox: Outbox
+  readonly #spool: Spool
+  readonly #forwarder: Forwarder
+  /** Events made in the current turn of the event loop: appended to the spool as one write. */
+  #pending: SpoolInput[] = []
   readonly #seq: Sequence
+  readonly #liveness: Liveness
   readonly #models: MachineModel[] = []
   readonly #startedTs = Date.now()
   readonly #opcua: Array<{ source: OpcuaSource; routes: Map<string, Route[]>; tags: OpcuaTagConfig[] }> = []
   readonly #modbus: Array<{ source: ModbusSource; routes: Map<string, Route[]> }> = []
-  readonly #stats: Omit<EdgeAgentStats, 'outbox'>
+  readonly #stats: Omit<EdgeAgentStats, 'spool' | 'publish' | 'sources'> & { sources: Record<string, Omit<SourceStats, 'protocol' | 'connector'>> }
   #heartbeat: NodeJS.Timeout | undefined
   #stopped = false
 
@@ -56,8 +82,12 @@ export class EdgeAgent {
     this.#log = (opts.logger ?? silentLogger).child({ component: 'agent', agent: opts.config.agent.id })
     this.#codec = opts.codec ?? new EventCodec()
     this.#prefix = opts.topicPrefix ?? DEFAULT_TOPIC_PREFIX
-    this.#outbox = new Outbox(opts.publisher, this.#log, opts.outbox)
+    // Opened (and locked) before any source connects: a second agent on the same spool fails here.
+    const base = (opts.logger ?? silentLogger).child({ agent: opts.config.agent.id })
+    this.#spool = new Spool(opts.spoolDir ?? join(opts.config.agent.stateDir, 'spool'), { ...opts.spool, logger: base })
+    this.#forwarder = new Forwarder(this.#spool, opts.publisher, { ...opts.forwarder, logger: base })
     this.#seq = new Sequence(opts.config.agent.stateDir)
+    this.#liveness = new Liveness(opts.config.agent.stateDir)
     this.#stats = {
       events: { machine_state: 0, production_count: 0, energy_reading: 0, tag_sample: 0, agent_heartbeat: 0 },
       sources: {},
@@ -67,13 +97,14 @@ export class EdgeAgent {
     const routesBySource = new Map<string, Map<string, Route[]>>()
     const modbusTags = new Map<string, ModbusTag[]>()
     const opcuaTags = new Map<string, OpcuaTagConfig[]>()
-    const addRoute = (tag: TagRef, model: MachineModel, role: TagRole): void => {
+    const addRoute = (tag: TagRef, model: MachineModel, role: TagRole, sample?: string): void => {
       let routes = routesBySource.get(tag.source)
       if (!routes) routesBySource.set(tag.source, (routes = new Map()))
-      const key = tag.protocol === 'opcua' ? tag.node : `${model.config.path}#${role}`
+      const key = tag.protocol === 'opcua' ? tag.node : `${model.config.path}#${role}${sample === undefined ? '' : `:${sample}`}`
+      const route: Route = sample === undefined ? { model, role } : { model, role, sample }
       const list = routes.get(key)
-      if (list) list.push({ model, role })
-      else routes.set(key, [{ model, role }])
+      if (list) list.push(route)
+      else routes.set(key, [route])
       if (tag.protocol === 'opcua') {
         const { protocol: _p, source: _s, ...ref } = tag
         opcuaTags.set(tag.source, [...(opcuaTags.get(tag.source) ?? []), ref])
@@ -108,6 +139,7 @@ export class EdgeAgent {
         if (m.energy.kw) addRoute(m.energy.kw, model, 'kw')
         addRoute(m.energy.kwh, model, 'kwh')
       }
+      for (const s of m.samples) addRoute(s.tag, model, 'sample', s.name)
     }
     for (const s of this.#cfg.sources) {
       const routes = routesBySource.get(s.id)
@@ -127,6 +159,15 @@ export class EdgeAgent {
 
   /** Connects to every source (returns once connecting has begun) and starts the heartbeat. */
   async start(): Promise<void> {
+    this.#forwarder.start()
+    // After a crash, the machines were not observed while the agent was down.
+    const down = this.#liveness.crashedRunEnd
+    if (down !== undefined) {
+      const now = Date.now()
+      this.#log.warn({ since: new Date(Math.min(down, now)).toISOString() }, 'the previous run ended without a clean stop: its machines are OFFLINE from then until read again')
+      for (const m of this.#models) m.agentWasDown(Math.min(down, now), now)
+    }
+    this.#liveness.start()
     this.#sendHeartbeat()
     this.#heartbeat = setInterval(() => this.#sendHeartbeat(), this.#cfg.agent.heartbeatIntervalMs)
     // Concurrently: an unreachable server must not hold up the others (it keeps retrying).
@@ -152,7 +193,14 @@ export class EdgeAgent {
   }
 
   get stats(): EdgeAgentStats {
-    return { ...this.#stats, outbox: this.#outbox.stats }
+    const sources: Record<string, SourceStats> = {}
+    const add = (protocol: SourceStats['protocol'], source: { id: string; stats: object }) => {
+      const own = this.#stats.sources[source.id]
+      if (own) sources[source.id] = { protocol, ...own, connector: source.stats }
+    }
+    for (const { source } of this.#opcua) add('opcua', source)
+    for (const { source } of this.#modbus) add('modbus', source)
+    return { ...this.#stats, sources, spool: this.#spool.stats, publish: this.#forwarder.stats }
   }
 
   /** Stops reading, marks every machine OFFLINE, and sends what it can within `flushTimeoutMs`. */
@@ -163,9 +211,12 @@ export class EdgeAgent {
     await Promise.allSettled([...this.#opcua.map((o) => o.source.stop()), ...this.#modbus.map((m) => m.source.stop())])
     const now = Date.now()
     for (const m of this.#models) m.stop(now)
-    const left = await this.#outbox.flush(flushTimeoutMs)
-    this.#outbox.close()
-    if (left > 0) this.#log.error({ left }, 'stopped with events not yet published (the in-memory outbox loses them)')
+    this.#spoolPending()
+    const left = await this.#forwarder.flush(flushTimeoutMs)
+    await this.#forwarder.close()
+    this.#spool.close()
+    this.#liveness.stop()
+    if (left > 0) this.#log.warn({ left }, 'stopped with events not yet published: they stay in the spool and are sent after the next start')
     this.#log.info('agent stopped')
   }
 
@@ -173,7 +224,10 @@ export class EdgeAgent {
     if (!routes || this.#stopped) return
     const s = this.#stats.sources[sourceId]
     if (s) s.values++
-    for (const r of routes) r.model.onValue(r.role, v)
+    for (const r of routes) {
+      if (r.sample !== undefined) r.model.onSample(r.sample, v)
+      else r.model.onValue(r.role, v)
+    }
   }
 
   #onConnection(sourceId: string, routes: Map<string, Route[]>, connected: boolean, err?: Error): void {
@@ -212,6 +266,12 @@ export class EdgeAgent {
       case 'energy_reading':
         ev = { type: 'energy_reading', event: { ...common, kwh: e.kwh, kwh_total: e.kwhTotal, kw: e.kw } }
         break
+      case 'tag_sample':
+        ev = {
+          type: 'tag_sample',
+          event: { ...common, tag: e.tag, value_double: typeof e.value === 'number' ? e.value : null, value_string: typeof e.value === 'string' ? e.value : null, quality: e.quality },
+        }
+        break
     }
     this.#publish(ev)
   }
@@ -238,6 +298,21 @@ export class EdgeAgent {
 
   #publish(e: ShopfloorEvent): void {
     this.#stats.events[e.type]++
-    this.#outbox.push({ topic: topicFor(e.type, this.#prefix), key: eventKey(e), value: this.#codec.encode(e) })
+    // Events of one poll or notification arrive in one synchronous turn: spooled together with
+    // one write at its end, still before any further I/O is handled.
+    if (this.#pending.length === 0) queueMicrotask(() => this.#spoolPending())
+    this.#pending.push({ topic: topicFor(e.type, this.#prefix), key: eventKey(e), value: this.#codec.encode(e) })
+  }
+
+  #spoolPending(): void {
+    const batch = this.#pending
+    if (batch.length === 0) return
+    this.#pending = []
+    try {
+      this.#spool.append(batch)
+    } catch (err) {
+      // SHOPFLOOR_SPOOL_IO is counted (dropped, reason io) and logged by the spool once per outage.
+      if (!(err instanceof SpoolError) || err.code !== 'SHOPFLOOR_SPOOL_IO') this.#log.error({ err, events: batch.length }, 'events could not be spooled')
+    }
   }
 }

@@ -25,7 +25,7 @@ export { parseMachinePath, isSegment, PATH_LEVELS, SEGMENT_PATTERN, type Machine
 export type { OutgoingMessage, IncomingMessage, Publisher, Subscriber, BatchHandler } from './transport/transport.ts'
 export { InProcessBus, type InProcessBusOptions } from './transport/in-process.ts'
 export { ensureTopics, brokersFromEnv, kafkaClient, kafkaConnectError, describeKafka, SASL_MECHANISMS, type KafkaOptions, type KafkaTlsOptions, type KafkaSaslOptions } from './transport/kafka-client.ts'
-export { KafkaPublisher } from './transport/kafka-publisher.ts'
+export { KafkaPublisher, type KafkaPublisherOptions } from './transport/kafka-publisher.ts'
 export {
   KafkaSubscriber,
   type KafkaSubscriberOptions,

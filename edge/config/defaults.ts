@@ -13,7 +13,7 @@ export const DEFAULTS = {
     maxAgeMs: 7 * 86_400_000,
     onFull: 'drop-oldest',
     fsync: 'interval',
-    fsyncIntervalMs: 200,
+    fsyncIntervalMs: 1000,
   },
   /** 9464 is the port OpenTelemetry's Prometheus exporter uses; loopback only unless the config opens it. */
   healthListen: { host: '127.0.0.1', port: 9464 },

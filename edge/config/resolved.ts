@@ -29,12 +29,22 @@ export interface MachineConfig {
   readonly endOfLine: boolean
   readonly state: {
     readonly tag: TagRef
+    /** Tried in order before `map`; the first whose `value & mask === equals` wins. */
+    readonly bits: ReadonlyArray<{ readonly mask: number; readonly equals: number; readonly state: MachineStateCode; readonly reason: string | null }>
     readonly map: ReadonlyMap<string, MachineStateCode>
     readonly unmapped: MachineStateCode
     readonly reason?: TagRef
   }
   readonly counts?: { readonly total: TagRef; readonly reject?: TagRef; readonly rollover: number }
   readonly energy?: { readonly kwh: TagRef; readonly kw?: TagRef; readonly rollover?: number }
+  readonly samples: ReadonlyArray<SampleConfig>
+}
+
+export interface SampleConfig {
+  readonly name: string
+  readonly tag: TagRef
+  /** A numeric value is reported when |value - last reported| >= this (absolute) ... */
+  readonly deadband: { readonly kind: 'absolute' | 'percent'; readonly value: number }
 }
 
 export interface EdgeConfig {

@@ -24,11 +24,31 @@ export const TagRefSchema = Type.Object(
 /** Each protocol's tag keys, for "does not apply" messages. */
 export const TAG_KEYS_BY_PROTOCOL = { opcua: Object.keys(OpcuaTagFields), modbus: Object.keys(ModbusTagFields) } as const
 
+/**
+ * A bit rule on an integer status word: `bit: 3` matches when bit 3 is set; `mask` + `equals`
+ * matches when `value & mask == equals` (e.g. mask 0x0C, equals 0x04: bits 2-3 are "01").
+ */
+const BitRuleSchema = Type.Object(
+  {
+    /** Bit number, 0 = least significant. Shorthand for mask 1<<bit, equals 1<<bit. */
+    bit: Type.Optional(Type.Integer({ minimum: 0, maximum: 52 })),
+    mask: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
+    /** Default: the mask (all its bits set). */
+    equals: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
+    state: Type.Enum([...MACHINE_STATES]),
+    /** Reason sent with the state. Default: the reason tag's value, if any. */
+    reason: Type.Optional(Type.String({ minLength: 1 })),
+  },
+  { additionalProperties: false },
+)
+
 const StateSchema = Type.Object(
   {
     tag: TagRefSchema,
-    /** PLC value → state. Keys are the PLC's values as text. */
-    map: Type.Record(Type.String(), Type.Enum([...MACHINE_STATES])),
+    /** Bit rules for a status word, tried in order before `map`; the first that matches wins. */
+    bits: Type.Optional(Type.Array(BitRuleSchema, { minItems: 1 })),
+    /** PLC value → state. Keys are the PLC's values as text. Required unless `bits` is given. */
+    map: Type.Optional(Type.Record(Type.String(), Type.Enum([...MACHINE_STATES]))),
     /** State for a value the map does not name. Default DOWN (reason PLC_STATE_<value>), so it shows as a loss. */
     unmapped: Type.Optional(Type.Enum([...MACHINE_STATES])),
     reason: Type.Optional(TagRefSchema),
@@ -60,6 +80,22 @@ const EnergySchema = Type.Object(
   { additionalProperties: false },
 )
 
+/** Any other value of a machine (a temperature, a pressure), sent as a tag sample by exception. */
+const SampleSchema = Type.Object(
+  {
+    /** The tag's name in the events, unique per machine. */
+    name: Id,
+    tag: TagRefSchema,
+    /**
+     * Report a numeric value only when it moved this far from the last one reported: a number
+     * (absolute, in the value's unit) or a percentage of the last reported value ("2%"). Default 0:
+     * every change. Strings and booleans are reported on every change.
+     */
+    deadband: Type.Optional(Type.Union([Type.Number({ minimum: 0 }), Type.String({ pattern: '^\\s*\\d+(\\.\\d+)?\\s*%\\s*$', description: 'a number, or a percentage such as 2%' })])),
+  },
+  { additionalProperties: false },
+)
+
 const MachineSchema = Type.Object(
   {
     id: Id,
@@ -72,6 +108,8 @@ const MachineSchema = Type.Object(
     state: StateSchema,
     counts: Type.Optional(CountsSchema),
     energy: Type.Optional(EnergySchema),
+    /** Other values to report as tag samples. */
+    samples: Type.Optional(Type.Array(SampleSchema)),
   },
   { additionalProperties: false },
 )
@@ -157,7 +195,7 @@ const SpoolSchema = Type.Object(
     onFull: Type.Optional(Type.Enum(['drop-oldest', 'drop-newest'])),
     /** When appended events are forced to disk. Default interval. */
     fsync: Type.Optional(Type.Enum(['always', 'interval', 'never'])),
-    /** With fsync interval: the most time an event stays in the OS cache only. Default 200ms. */
+    /** With fsync interval: the most time an event stays in the OS cache only (lost on power loss, never on a crash of the process). Default 1s. */
     fsyncInterval: Type.Optional(Duration),
   },
   { additionalProperties: false },

@@ -183,8 +183,31 @@ function resolve(input: EdgeConfigInput, file: string, env: NodeJS.ProcessEnv): 
       const at = ['lines', li, 'machines', mi]
       if (seenMachines.has(m.id)) throw new Problem([...at, 'id'], `"${m.id}" is used by an earlier machine of this line`)
       seenMachines.add(m.id)
-      const map = new Map<string, MachineStateCode>(Object.entries(m.state.map))
-      if (map.size === 0) throw new Problem([...at, 'state', 'map'], 'must map at least one PLC value to a state (RUNNING, IDLE, DOWN, SETUP, PLANNED_STOP)')
+      const map = new Map<string, MachineStateCode>(Object.entries(m.state.map ?? {}))
+      const bits = (m.state.bits ?? []).map((r, ri) => {
+        const rp = [...at, 'state', 'bits', ri]
+        if ((r.bit === undefined) === (r.mask === undefined)) throw new Problem([...rp, r.bit === undefined ? 'bit' : 'mask'], 'give bit, or mask (with equals), not both and not neither')
+        if (r.bit !== undefined && r.equals !== undefined) throw new Problem([...rp, 'equals'], 'applies with mask, not with bit')
+        const mask = r.bit !== undefined ? 2 ** r.bit : (r.mask as number)
+        const equals = r.equals ?? mask
+        if (Number(BigInt(equals) & ~BigInt(mask)) !== 0) throw new Problem([...rp, 'equals'], `sets bits outside the mask (mask ${mask}, equals ${equals}): it could never match`)
+        return { mask, equals, state: r.state, reason: r.reason ?? null }
+      })
+      if (map.size === 0 && bits.length === 0) {
+        throw new Problem([...at, 'state', 'map'], 'must map at least one PLC value to a state (RUNNING, IDLE, DOWN, SETUP, PLANNED_STOP), or give bits rules')
+      }
+      const seenSamples = new Set<string>()
+      const samples = (m.samples ?? []).map((sm, si) => {
+        const sp = [...at, 'samples', si]
+        if (seenSamples.has(sm.name)) throw new Problem([...sp, 'name'], `"${sm.name}" is used by an earlier sample of this machine`)
+        seenSamples.add(sm.name)
+        const db = sm.deadband ?? 0
+        return {
+          name: sm.name,
+          tag: tag(sm.tag, [...sp, 'tag']),
+          deadband: typeof db === 'number' ? { kind: 'absolute' as const, value: db } : { kind: 'percent' as const, value: Number(db.replace('%', '').trim()) },
+        }
+      })
       const eol = eolFlags === 0 ? mi === line.machines.length - 1 : m.endOfLine === true
       machines.push({
         path: `${linePath}/${m.id}`,
@@ -197,6 +220,7 @@ function resolve(input: EdgeConfigInput, file: string, env: NodeJS.ProcessEnv): 
         endOfLine: eol,
         state: {
           tag: tag(m.state.tag, [...at, 'state', 'tag']),
+          bits,
           map,
           unmapped: m.state.unmapped ?? DEFAULTS.unmappedState,
           ...(m.state.reason ? { reason: tag(m.state.reason, [...at, 'state', 'reason']) } : {}),
@@ -219,6 +243,7 @@ function resolve(input: EdgeConfigInput, file: string, env: NodeJS.ProcessEnv): 
               },
             }
           : {}),
+        samples,
       })
     }
   }
@@ -301,7 +326,7 @@ function resolveSpool(sp: NonNullable<EdgeConfigInput['spool']>, stateDir: strin
     return n
   }
   const maxBytes = size('maxBytes', sp.maxBytes, d.maxBytes)
-  if (maxBytes < 2 ** 20) throw new Problem(['spool', 'maxBytes'], `must be at least 1MiB (got ${JSON.stringify(sp.maxBytes)})`)
+  if (maxBytes < 64 * 1024) throw new Problem(['spool', 'maxBytes'], `must be at least 64KiB (got ${JSON.stringify(sp.maxBytes)})`)
   return {
     dir: sp.dir ?? join(stateDir, d.dir),
     maxBytes,

@@ -8,6 +8,7 @@ export type ModelEvent =
   | { type: 'machine_state'; machine: string; ts: number; receiveTs: number; state: MachineStateCode; reason: string | null }
   | { type: 'production_count'; machine: string; ts: number; receiveTs: number; produced: number; rejected: number; idealCycleS: number }
   | { type: 'energy_reading'; machine: string; ts: number; receiveTs: number; kwh: number; kwhTotal: number; kw: number | null }
+  | { type: 'tag_sample'; machine: string; ts: number; receiveTs: number; tag: string; value: number | string | null; quality: 'GOOD' | 'UNCERTAIN' | 'BAD' }
 
 /** Something the model noticed and left out of the data, for logs and metrics. */
 export interface ModelAnomaly {
@@ -16,7 +17,7 @@ export interface ModelAnomaly {
   detail: string
 }
 
-export type TagRole = 'state' | 'reason' | 'total' | 'reject' | 'kwh' | 'kw'
+export type TagRole = 'state' | 'reason' | 'total' | 'reject' | 'kwh' | 'kw' | 'sample'
 
 const asNumber = (v: TagValue['value']): number | undefined =>
   typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : typeof v === 'boolean' ? Number(v) : undefined
@@ -33,6 +34,7 @@ const asNumber = (v: TagValue['value']): number | undefined =>
  * - Energy: increments of the kWh register; a drop without a configured rollover is a meter
  *   reset or replacement, flagged and not summed.
  * - OFFLINE: when the source of the state tag is lost, until a good state value arrives again.
+ * - Samples: other values, reported when they move past their deadband or change quality.
  */
 export class MachineModel {
   readonly config: MachineConfig
@@ -49,6 +51,8 @@ export class MachineModel {
   #reject: number | undefined
   #kwh: number | undefined
   #kw: number | null = null
+  /** Last reported value and quality of each sample. */
+  readonly #samples = new Map<string, { value: number | string | null; quality: string }>()
 
   constructor(config: MachineConfig, emit: (e: ModelEvent) => void, anomaly: (a: ModelAnomaly) => void = () => {}) {
     this.config = config
@@ -88,6 +92,26 @@ export class MachineModel {
     }
   }
 
+  /** A value of the sample `name`: reported if it moved past the deadband or its quality changed. */
+  onSample(name: string, v: TagValue): void {
+    const cfg = this.config.samples.find((s) => s.name === name)
+    if (!cfg) return
+    const quality = v.quality === 'good' ? 'GOOD' : v.quality === 'uncertain' ? 'UNCERTAIN' : 'BAD'
+    const value: number | string | null =
+      v.value === null || v.value === undefined ? null : typeof v.value === 'string' ? v.value : (asNumber(v.value) ?? String(v.value))
+    const last = this.#samples.get(name)
+    if (last && last.quality === quality) {
+      if (typeof value === 'number' && typeof last.value === 'number') {
+        const band = cfg.deadband.kind === 'absolute' ? cfg.deadband.value : (Math.abs(last.value) * cfg.deadband.value) / 100
+        if (value === last.value || Math.abs(value - last.value) < band) return
+      } else if (value === last.value) {
+        return
+      }
+    }
+    this.#samples.set(name, { value, quality })
+    this.#emit({ type: 'tag_sample', machine: this.config.path, ts: v.sourceTs, receiveTs: v.receiveTs, tag: name, value, quality })
+  }
+
   /** The source behind the state tag was lost (`connected` false) or is back. */
   onConnection(connected: boolean, ts: number): void {
     if (!connected) {
@@ -95,6 +119,16 @@ export class MachineModel {
       this.#setState('OFFLINE', 'NO_CONNECTION', ts, ts)
     }
     // On reconnect the source re-delivers current values; the state tag's value ends OFFLINE.
+  }
+
+  /**
+   * The agent starts after a run that ended without a clean stop, last alive at `since`: the
+   * machine was not observed from then until `now`, so it is OFFLINE (reason AGENT_DOWN) from
+   * `since`, and the first state read now counts from `now` even if the PLC stamped it earlier.
+   */
+  agentWasDown(since: number, now: number): void {
+    this.#setState('OFFLINE', 'AGENT_DOWN', since, now)
+    this.#stateTs = Math.max(this.#stateTs, now)
   }
 
   /** The agent is stopping: the machine is no longer observed from now on. */
@@ -106,6 +140,14 @@ export class MachineModel {
   #applyPlcState(ts: number, receiveTs: number): void {
     const raw = this.#plcState
     if (raw === null) return
+    const word = typeof raw === 'number' && Number.isSafeInteger(raw) && raw >= 0 ? BigInt(raw) : typeof raw === 'bigint' && raw >= 0n ? raw : undefined
+    if (word !== undefined) {
+      for (const rule of this.config.state.bits) {
+        if ((word & BigInt(rule.mask)) === BigInt(rule.equals)) {
+          return this.#setState(rule.state, rule.state === 'RUNNING' ? null : (rule.reason ?? this.#reason), ts, receiveTs)
+        }
+      }
+    }
     const key = String(raw)
     const mapped = this.config.state.map.get(key)
     if (mapped === undefined) {

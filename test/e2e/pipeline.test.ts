@@ -92,7 +92,7 @@ beforeAll(async () => {
   await new Promise((r) => setTimeout(r, start + DURATION_MS + 1500 - Date.now()))
   for (const p of paths) {
     await p.agent.stop()
-    const sent = p.agent.stats.outbox.sent
+    const sent = p.agent.stats.publish.sent
     await waitFor(`${p.name} ingest to store ${sent} events`, () => p.ingest.stats.messages >= sent, 30_000)
   }
 }, 120_000)
@@ -136,7 +136,7 @@ describe.each(['in-process', 'kafka'])('pipeline through the %s transport', (nam
       format: 'JSONEachRow',
     })
     const [row] = await rs.json<{ n: string; u: string }>()
-    expect(Number(row?.n)).toBe(p.agent.stats.outbox.sent)
+    expect(Number(row?.n)).toBe(p.agent.stats.publish.sent)
     expect(Number(row?.u)).toBe(Number(row?.n))
   })
 

@@ -108,9 +108,9 @@ describe('kafka section', () => {
 })
 
 describe('spool and health sections', () => {
-  it('defaults: under the state dir, 1 GiB, 7 days, drop-oldest, fsync every 200 ms; health on loopback 9464', () => {
+  it('defaults: under the state dir, 1 GiB, 7 days, drop-oldest, fsync every second; health on loopback 9464', () => {
     const cfg = load(() => {})
-    expect(cfg.spool).toEqual({ dir: join(cfg.agent.stateDir, 'spool'), maxBytes: 2 ** 30, maxAgeMs: 7 * 86_400_000, onFull: 'drop-oldest', fsync: 'interval', fsyncIntervalMs: 200 })
+    expect(cfg.spool).toEqual({ dir: join(cfg.agent.stateDir, 'spool'), maxBytes: 2 ** 30, maxAgeMs: 7 * 86_400_000, onFull: 'drop-oldest', fsync: 'interval', fsyncIntervalMs: 1000 })
     expect(cfg.health).toEqual({ listen: { host: '127.0.0.1', port: 9464 } })
   })
 
@@ -121,7 +121,7 @@ describe('spool and health sections', () => {
 
   it.each([
     ['a size without a number', { maxBytes: 'lots' }, 'spool.maxBytes'],
-    ['a size below 1 MiB', { maxBytes: '10kB' }, 'spool.maxBytes'],
+    ['a size below 64 KiB', { maxBytes: '10kB' }, 'spool.maxBytes'],
     ['an age in weeks', { maxAge: '2w' }, 'spool.maxAge'],
     ['an unknown policy', { onFull: 'block' }, 'spool.onFull'],
   ])('rejects %s', (_name, spool, path) => {
