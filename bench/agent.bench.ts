@@ -137,7 +137,7 @@ try {
       const rss = rssMb(pid)
       if (tags === 10_000) worstRss10k = peak
       rows.push(
-        `| ${tags.toLocaleString('en')} | ${values.toFixed(0)} | ${events.toFixed(0)} | ${published.toFixed(0)} | ${cpuPct.toFixed(1)} % | ${((cpuPct * 1000) / tags).toFixed(1)} % | ${rss.toFixed(0)} MB | ${peak.toFixed(0)} MB | ${(m1.get('shopfloor_edge_spool_depth_events') ?? 0).toFixed(0)} |`,
+        `| ${tags.toLocaleString('en')} | ${values.toFixed(0)} | ${events.toFixed(0)} | ${published.toFixed(0)} | ${cpuPct.toFixed(1)} % | ${((cpuPct * 1000) / tags).toFixed(1)} % | ${rss.toFixed(0)} MB | ${peak.toFixed(0)} MB | ${((m1.get('shopfloor_edge_process_nodejs_heap_size_used_bytes') ?? 0) / 2 ** 20).toFixed(0)} MB | ${((m1.get('shopfloor_edge_process_nodejs_external_memory_bytes') ?? 0) / 2 ** 20).toFixed(0)} MB | ${(m1.get('shopfloor_edge_spool_depth_events') ?? 0).toFixed(0)} |`,
       )
       if (values < tags * 0.8) process.stderr.write(`warning: only ${values.toFixed(0)} values/s of ${tags} expected\n${agentErr.slice(-2000)}\n`)
     } finally {
@@ -156,8 +156,8 @@ process.stdout.write(
   [
     `Edge agent at 1 Hz per tag (every tag changes every second), OPC UA subscription, Kafka with acks=all, spool fsync every 1 s; ${WARMUP_S} s warm-up, ${MEASURE_S} s measured.`,
     '',
-    '| tags | values/s | events/s | published/s | agent CPU (one core = 100 %) | CPU per 1,000 tags | RSS at end | RSS peak | spool depth at end |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| tags | values/s | events/s | published/s | agent CPU (one core = 100 %) | CPU per 1,000 tags | RSS at end | RSS peak | JS heap used | external | spool depth at end |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows,
     '',
     `Baseline: a Node process with the agent's modules loaded and idle (--optimize-for-size, as the edge command runs): ${baselineRss.toFixed(0)} MB resident.`,
