@@ -3,7 +3,7 @@
 //
 // Each size runs the real thing in separate processes: an OPC UA simulator whose every variable
 // changes once a second (bench/support/opcua-load-server.ts), the agent as `shopfloor edge
-// --config` with a local Kafka broker (deploy/kafka/kafka.sh, its own home) and its durable spool,
+// --config` with a local Kafka broker (bench/support/kafka.ts) and its durable spool,
 // and this process reading the agent's /proc and /metrics. Every tag changes every second, so the
 // agent makes about one event per tag per second: a worst case (a real line's states change
 // rarely). Baseline in the same run: the resident memory of a Node process that has loaded the
@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { stringify } from 'yaml'
+import { benchBroker } from './support/kafka.ts'
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const SIZES = (process.env['BENCH_SIZES'] ?? '1000,10000').split(',').map(Number)
@@ -68,11 +69,7 @@ function waitLine(child: ChildProcess, prefix: string, timeoutMs: number): Promi
   })
 }
 
-const kafkaHome = join(repo, '.kafka', 'bench')
-const kafkaPort = 19_900
-const kafkaEnv = { ...process.env, SHOPFLOOR_KAFKA_HOME: kafkaHome, SHOPFLOOR_KAFKA_PORT: String(kafkaPort) }
-const k = spawnSync('bash', [join(repo, 'deploy/kafka/kafka.sh'), 'start'], { env: kafkaEnv, encoding: 'utf8' })
-if (k.status !== 0) throw new Error(`kafka.sh start failed:\n${k.stderr}`)
+const kafka = await benchBroker('agent')
 
 const rows: string[] = []
 let worstRss10k = 0
@@ -108,7 +105,7 @@ try {
       site: { region: 'hcmc', park: 'bench', factory: 'bench' },
       sources: [{ id: 'plc', protocol: 'opcua', endpoint, samplingInterval: 250, publishingInterval: 1000 }],
       lines,
-      kafka: { brokers: [`127.0.0.1:${kafkaPort}`], topicPrefix: `bench-${tags}-${Date.now()}` },
+      kafka: { brokers: kafka.brokers, topicPrefix: `bench-${tags}-${Date.now()}` },
       health: { listen: `127.0.0.1:${healthPort}` },
     }
     writeFileSync(join(dir, 'agent.yaml'), stringify(config))
@@ -148,8 +145,7 @@ try {
     }
   }
 } finally {
-  spawnSync('bash', [join(repo, 'deploy/kafka/kafka.sh'), 'reset'], { env: kafkaEnv })
-  rmSync(kafkaHome, { recursive: true, force: true })
+  await kafka.stop()
 }
 
 process.stdout.write(

@@ -8,11 +8,11 @@
 //   INGEST_BENCH_EVENTS=600000 node bench/ingest.bench.ts
 //
 // Targets (issue 5): ingest >= 200,000 events/s and >= half of chDB's own insert rate.
-import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { silentLogger } from '../connectors/common/logger.ts'
+import { benchBroker } from './support/kafka.ts'
 import {
   EventCodec,
   Ingest,
@@ -35,26 +35,6 @@ const BATCH = Number(process.env["INGEST_BENCH_BATCH"] ?? 20_000)
 const MACHINES = 60
 const TARGET_EPS = 200_000
 const TARGET_RATIO = 0.5
-const repo = resolve(import.meta.dirname, '..')
-
-/** A broker: KAFKA_BROKERS, or one started here with deploy/kafka/kafka.sh and deleted at the end. */
-function broker(): { brokers: string[]; stop: () => void } {
-  const given = process.env['KAFKA_BROKERS']?.trim()
-  if (given) return { brokers: given.split(','), stop: () => {} }
-  const port = process.env['SHOPFLOOR_BENCH_KAFKA_PORT'] ?? '19496'
-  const env = {
-    ...process.env,
-    SHOPFLOOR_KAFKA_HOME: join(repo, '.kafka', `bench-${port}`),
-    SHOPFLOOR_KAFKA_PORT: port,
-    SHOPFLOOR_KAFKA_LIBS: process.env['SHOPFLOOR_KAFKA_LIBS'] ?? join(repo, '.kafka', 'libs'),
-  }
-  const script = join(repo, 'deploy', 'kafka', 'kafka.sh')
-  spawnSync('bash', [script, 'reset'], { env, stdio: 'ignore' })
-  const r = spawnSync('bash', [script, 'start'], { env, encoding: 'utf8' })
-  const address = r.stdout.trim().split('\n').at(-1) ?? ''
-  if (r.status !== 0 || !/^127\.0\.0\.1:\d+$/.test(address)) throw new Error(`kafka.sh start failed (${r.status}): ${r.stderr}${r.stdout}`)
-  return { brokers: [address], stop: () => void spawnSync('bash', [script, 'reset'], { env, stdio: 'ignore' }) }
-}
 
 /** Tag samples of a slowly varying temperature, the most frequent event a site sends. */
 function events(n: number): ShopfloorEvent[] {
@@ -124,7 +104,7 @@ async function ingest(ch: Clickhouse, brokers: string[], topic: string, n: numbe
 }
 
 async function main(): Promise<number> {
-  const kafka = broker()
+  const kafka = await benchBroker('ingest')
   const dir = mkdtempSync(join(tmpdir(), 'shopfloor-bench-ingest-'))
   try {
     const codec = new EventCodec()
@@ -172,7 +152,7 @@ async function main(): Promise<number> {
     )
     return okEps && okRatio ? 0 : 1
   } finally {
-    kafka.stop()
+    await kafka.stop()
     rmSync(dir, { recursive: true, force: true })
   }
 }

@@ -9,14 +9,13 @@
 //   PUBLISH_BENCH_EVENTS=500000 node bench/publish.bench.ts
 //
 // Target (issue 4): >= 50,000 events/s with the default settings (gzip).
-import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import kafkajs, { CompressionTypes, Partitioners } from 'kafkajs'
 import { silentLogger } from '../connectors/common/logger.ts'
+import { benchBroker } from './support/kafka.ts'
 import { Forwarder } from '../edge/forwarder.ts'
 import { Spool, type SpoolInput } from '../edge/spool/index.ts'
 import { EventCodec, KafkaPublisher, ensureTopics, eventKey, kafkaClient, topicFor, type ShopfloorEvent } from '../stream/index.ts'
@@ -28,61 +27,10 @@ const BATCH = Number(process.env['PUBLISH_BENCH_BATCH'] ?? 5000) // the forwarde
 const PARTITIONS = 3
 const TARGET_EPS = 50_000
 const ROUNDS = 3
-const repo = resolve(import.meta.dirname, '..')
 /** kafkajs' own gzip codec (zlib level 6), before KafkaPublisher replaces it. */
 const kafkajsGzip = kafkajs.CompressionCodecs[CompressionTypes.GZIP]
 
 type Compression = 'gzip-1' | 'gzip-6' | 'none'
-
-/** Whether 127.0.0.1:port can be listened on now. */
-function portFree(port: number): Promise<boolean> {
-  return new Promise((ok) => {
-    const s = createServer()
-    s.once('error', () => ok(false))
-    s.listen(port, '127.0.0.1', () => s.close(() => ok(true)))
-  })
-}
-
-/** A port whose next port is free too (the broker's controller takes it), as the OS hands them out. */
-async function freePortPair(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((ok) => {
-      const s = createServer()
-      s.listen(0, '127.0.0.1', () => {
-        const a = s.address()
-        s.close(() => ok(typeof a === 'object' && a ? a.port : 0))
-      })
-    })
-    if (port > 1024 && port < 65_534 && (await portFree(port + 1))) return port
-  }
-}
-
-/** A broker: KAFKA_BROKERS, or one started here with deploy/kafka/kafka.sh and deleted at the end. */
-async function broker(): Promise<{ brokers: string[]; stop: () => void }> {
-  const given = process.env['KAFKA_BROKERS']?.trim()
-  if (given) return { brokers: given.split(','), stop: () => {} }
-  // Not a fixed default: other runs on this machine use fixed ports for their test brokers.
-  const port = process.env['SHOPFLOOR_BENCH_KAFKA_PORT'] ?? String(await freePortPair())
-  const home = join(repo, '.kafka', `bench-publish-${port}`)
-  const env = {
-    ...process.env,
-    SHOPFLOOR_KAFKA_HOME: home,
-    SHOPFLOOR_KAFKA_PORT: port,
-    SHOPFLOOR_KAFKA_LIBS: process.env['SHOPFLOOR_KAFKA_LIBS'] ?? join(repo, '.kafka', 'libs'),
-  }
-  const script = join(repo, 'deploy', 'kafka', 'kafka.sh')
-  spawnSync('bash', [script, 'reset'], { env, stdio: 'ignore' })
-  const r = spawnSync('bash', [script, 'start'], { env, encoding: 'utf8' })
-  const address = r.stdout.trim().split('\n').at(-1) ?? ''
-  if (r.status !== 0 || !/^127\.0\.0\.1:\d+$/.test(address)) throw new Error(`kafka.sh start failed (${r.status}): ${r.stderr}${r.stdout}`)
-  return {
-    brokers: [address],
-    stop: () => {
-      spawnSync('bash', [script, 'reset'], { env, stdio: 'ignore' })
-      rmSync(home, { recursive: true, force: true })
-    },
-  }
-}
 
 /** Encoded events as an agent sends them: temperature samples and counts of 200 machines. */
 function messages(topicPrefix: string): SpoolInput[] {
@@ -144,7 +92,7 @@ async function direct(brokers: string[], msgs: SpoolInput[], compression: Compre
 }
 
 async function main(): Promise<number> {
-  const kafka = await broker()
+  const kafka = await benchBroker('publish')
   const dir = mkdtempSync(join(tmpdir(), 'shopfloor-bench-publish-'))
   try {
     const prefix = `bench-${Date.now().toString(36)}`
@@ -190,7 +138,7 @@ async function main(): Promise<number> {
     return ok ? 0 : 1
   } finally {
     rmSync(dir, { recursive: true, force: true })
-    kafka.stop()
+    await kafka.stop()
   }
 }
 
