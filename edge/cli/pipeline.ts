@@ -1,6 +1,7 @@
 import type { Logger } from '../../connectors/common/logger.ts'
 import {
   EventCodec,
+  schemaRegistryFromEnv,
   Ingest,
   InProcessBus,
   KafkaPublisher,
@@ -61,8 +62,22 @@ export async function openTransport(opts: { brokers: string[] | undefined; topic
   }
 }
 
-export async function startIngest(opts: { subscriber: Subscriber; clickhouse: Clickhouse; logger: Logger; deadLetter?: DeadLetterSink | undefined }): Promise<Ingest> {
-  const ingest = new Ingest({ clickhouse: opts.clickhouse, codec: new EventCodec(), logger: opts.logger, ...(opts.deadLetter ? { deadLetter: opts.deadLetter } : {}) })
+/**
+ * The event codec of a command: the Confluent wire format through the schema registry at
+ * SCHEMA_REGISTRY_URL (with SCHEMA_REGISTRY_USERNAME / _PASSWORD) when it is set, its schemas
+ * registered or looked up now; else Avro single-object encoding. Reading accepts both either way.
+ */
+export async function openCodec(topicPrefix: string, logger: Logger): Promise<EventCodec> {
+  const registry = schemaRegistryFromEnv()
+  if (!registry) return new EventCodec()
+  const codec = new EventCodec({ registry, topicPrefix })
+  await codec.ready()
+  logger.info({ registry: registry.describe }, 'events in Confluent wire format, schemas in the registry')
+  return codec
+}
+
+export async function startIngest(opts: { subscriber: Subscriber; clickhouse: Clickhouse; logger: Logger; deadLetter?: DeadLetterSink | undefined; codec?: EventCodec }): Promise<Ingest> {
+  const ingest = new Ingest({ clickhouse: opts.clickhouse, codec: opts.codec ?? new EventCodec(), logger: opts.logger, ...(opts.deadLetter ? { deadLetter: opts.deadLetter } : {}) })
   await opts.subscriber.run(ingest.handle)
   return ingest
 }

@@ -7,7 +7,7 @@ import type { EdgeConfig } from '../../config/resolved.ts'
 import { Readiness } from '../../health.ts'
 import { HealthServer } from '../../health-server.ts'
 import { AgentMetrics, agentSnapshot } from '../../metrics.ts'
-import { openStore, openTransport, startIngest } from '../pipeline.ts'
+import { openCodec, openStore, openTransport, startIngest } from '../pipeline.ts'
 import { EXIT, type Command } from '../run.ts'
 import { untilSignal } from './signals.ts'
 
@@ -32,6 +32,8 @@ export const edge: Command = {
     const logger = cliLogger()
     const kafka = kafkaSettings(config, values['topic-prefix'] as string | undefined, logger)
 
+    const topicPrefix = kafka?.topicPrefix ?? (values['topic-prefix'] as string | undefined) ?? 'shopfloor'
+    const codec = await openCodec(topicPrefix, logger)
     let publisher: Publisher
     let close: () => Promise<void>
     let describe: string
@@ -43,9 +45,9 @@ export const edge: Command = {
       // The agent starts reading whether or not Kafka answers now: the spool keeps the events.
       void ensureTopicsInBackground(kafka.options, kafka.topicPrefix, logger)
     } else {
-      const transport = await openTransport({ brokers: undefined, topicPrefix: (values['topic-prefix'] as string | undefined) ?? 'shopfloor', logger })
+      const transport = await openTransport({ brokers: undefined, topicPrefix, logger })
       const store = await openStore(logger)
-      await startIngest({ subscriber: transport.subscriber, clickhouse: store, logger })
+      await startIngest({ subscriber: transport.subscriber, clickhouse: store, logger, codec })
       publisher = transport.publisher
       close = () => transport.close()
       closers.push(() => store.close())
@@ -55,7 +57,8 @@ export const edge: Command = {
     const agent = new EdgeAgent({
       config,
       publisher,
-      topicPrefix: kafka?.topicPrefix ?? 'shopfloor',
+      topicPrefix,
+      codec,
       logger,
       spoolDir: config.spool.dir,
       spool: {

@@ -1,6 +1,6 @@
 import { cliLogger } from '../logging.ts'
 import { brokersFromEnv, DEFAULT_TOPIC_PREFIX } from '../../../stream/index.ts'
-import { openStore, openTransport, startIngest } from '../pipeline.ts'
+import { openCodec, openStore, openTransport, startIngest } from '../pipeline.ts'
 import { EXIT, type Command } from '../run.ts'
 import { untilSignal } from './signals.ts'
 
@@ -22,7 +22,9 @@ export const ingest: Command = {
       ...(typeof values['group'] === 'string' ? { groupId: values['group'] } : {}),
       logger,
     })
-    const worker = await startIngest({ subscriber: transport.subscriber, deadLetter: transport.deadLetter, clickhouse: store, logger })
+    const topicPrefix = (values['topic-prefix'] as string | undefined) ?? DEFAULT_TOPIC_PREFIX
+    const codec = await openCodec(topicPrefix, logger)
+    const worker = await startIngest({ subscriber: transport.subscriber, deadLetter: transport.deadLetter, clickhouse: store, logger, codec })
     logger.info({ transport: transport.describe, clickhouse: store.describe }, 'ingest running')
     await untilSignal()
     await transport.close()
