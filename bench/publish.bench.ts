@@ -23,7 +23,7 @@ import { useFastGzip } from '../stream/transport/kafka-publisher.ts'
 
 const EVENTS = Number(process.env['PUBLISH_BENCH_EVENTS'] ?? 300_000)
 const MACHINES = 200
-const BATCH = Number(process.env['PUBLISH_BENCH_BATCH'] ?? 5000) // the forwarder's default maxBatchRecords
+const BATCH = Number(process.env['PUBLISH_BENCH_BATCH'] ?? 1000) // the forwarder's default maxBatchRecords
 const PARTITIONS = 3
 const TARGET_EPS = 50_000
 const ROUNDS = 3

@@ -22,7 +22,7 @@ export interface EdgeAgentOptions {
   spoolDir?: string
   /** Bounds, overflow policy and fsync policy of the spool; defaults in `SPOOL_DEFAULTS` (1 GiB, 7 days, drop-oldest, fsync every 1 s). */
   spool?: Omit<SpoolOptions, 'logger'>
-  /** Batching and retry of publishing from the spool. Defaults: 5000 events or 1 MiB a batch, retry from 0.5 s doubling to 10 s. */
+  /** Batching and retry of publishing from the spool. Defaults: 1000 events or 256 KiB a batch, retry from 0.5 s doubling to 10 s. */
   forwarder?: Omit<ForwarderOptions, 'logger'>
 }
 

@@ -3,9 +3,9 @@ import type { Publisher } from '../stream/index.ts'
 import type { Spool, SpoolBatch } from './spool/index.ts'
 
 export interface ForwarderOptions {
-  /** Most records per send. Default 5000. */
+  /** Most records per send. Default 1000 (smaller batches keep a 10,000-tag agent under 200 MB; bench/agent.bench.ts). */
   maxBatchRecords?: number
-  /** Most bytes of spooled frames per send (a single larger record still goes alone). Default 1 MiB. */
+  /** Most bytes of spooled frames per send (a single larger record still goes alone). Default 256 KiB. */
   maxBatchBytes?: number
   /** Pause after the spool becomes readable before reading, so one poll's burst goes in one send, ms. Default 5. */
   lingerMs?: number
@@ -68,8 +68,8 @@ export class Forwarder {
     this.#spool = spool
     this.#publisher = publisher
     this.#log = (opts.logger ?? silentLogger).child({ component: 'forwarder' })
-    this.#maxRecords = opts.maxBatchRecords ?? 5000
-    this.#maxBytes = opts.maxBatchBytes ?? 1024 * 1024
+    this.#maxRecords = opts.maxBatchRecords ?? 1000
+    this.#maxBytes = opts.maxBatchBytes ?? 256 * 1024
     this.#lingerMs = opts.lingerMs ?? 5
     this.#retryInitialMs = opts.retryInitialMs ?? 500
     this.#retryMaxMs = opts.retryMaxMs ?? 10_000
