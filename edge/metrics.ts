@@ -55,7 +55,6 @@ export class AgentMetrics {
     const r = [this.registry]
     collectDefaultMetrics({ register: this.registry, prefix: 'shopfloor_edge_process_' })
     // Counters are set from the snapshot's running totals: reset, then add the total.
-    const setCounter = (c: Counter<string>, labels: Record<string, string>, v: number) => c.inc(labels, v)
     new Gauge({
       name: 'shopfloor_edge_info',
       help: 'Always 1; labels carry the agent id and version',
@@ -74,7 +73,7 @@ export class AgentMetrics {
       registers: r,
       collect() {
         this.reset()
-        for (const [type, n] of Object.entries(get().events)) setCounter(this, { type }, n)
+        for (const [type, n] of Object.entries(get().events)) this.inc({ type }, n)
       },
     })
     new Counter({
@@ -103,7 +102,7 @@ export class AgentMetrics {
       registers: r,
       collect() {
         this.reset()
-        for (const [source, s] of Object.entries(get().sources)) setCounter(this, { source, protocol: s.protocol }, s.values)
+        for (const [source, s] of Object.entries(get().sources)) this.inc({ source, protocol: s.protocol }, s.values)
       },
     })
     new Counter({
@@ -113,7 +112,7 @@ export class AgentMetrics {
       registers: r,
       collect() {
         this.reset()
-        for (const [source, s] of Object.entries(get().sources)) setCounter(this, { source, protocol: s.protocol }, s.errors)
+        for (const [source, s] of Object.entries(get().sources)) this.inc({ source, protocol: s.protocol }, s.errors)
       },
     })
     new Counter({
@@ -124,7 +123,7 @@ export class AgentMetrics {
       collect() {
         this.reset()
         for (const [source, s] of Object.entries(get().sources)) {
-          for (const [counter, n] of Object.entries(s.counters)) setCounter(this, { source, protocol: s.protocol, counter: snake(counter) }, n)
+          for (const [counter, n] of Object.entries(s.counters)) this.inc({ source, protocol: s.protocol, counter: snake(counter) }, n)
         }
       },
     })
@@ -157,7 +156,7 @@ export class AgentMetrics {
       registers: r,
       collect() {
         this.reset()
-        for (const [reason, n] of Object.entries(get().spool.dropped)) setCounter(this, { reason }, n)
+        for (const [reason, n] of Object.entries(get().spool.dropped)) this.inc({ reason }, n)
       },
     })
     new Counter({

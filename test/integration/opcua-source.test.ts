@@ -1,13 +1,13 @@
 import { createServer } from 'node:net'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createLogger } from '../../connectors/common/logger.ts'
-import type { TagValue } from '../../connectors/common/tag-value.ts'
 import { OpcuaError } from '../../connectors/opcua/errors.ts'
 import { routeNodeOpcuaLogs } from '../../connectors/opcua/node-opcua-logs.ts'
 import { startOpcuaSimulator, type OpcuaSimulator, type SimulatedNode } from '../../connectors/opcua/simulator.ts'
 import { OpcuaSource } from '../../connectors/opcua/source.ts'
 import type { OpcuaSourceOptions } from '../../connectors/opcua/source-options.ts'
 import { freePort, waitFor } from '../support/wait.ts'
+import { record as start, sleep } from './opcua-recorder.ts'
 
 const STATE = 'ns=1;s=Line1.Printer.State'
 const COUNT = 'ns=1;s=Line1.Printer.GoodCount'
@@ -32,15 +32,6 @@ async function sim(nodes: readonly SimulatedNode[], port = 0): Promise<OpcuaSimu
   return s
 }
 
-interface Recorder {
-  /** Connection changes and values in the order the listeners saw them: `up`, `down`, `<value>`. */
-  readonly timeline: string[]
-  readonly values: { nodeId: string; value: TagValue }[]
-  readonly connection: { connected: boolean; error?: Error }[]
-  readonly nodeErrors: { nodeId: string; error: OpcuaError }[]
-  of(nodeId: string): TagValue[]
-}
-
 function source(endpoint: string, opts: Partial<OpcuaSourceOptions> = {}): OpcuaSource {
   const src = new OpcuaSource({
     id: 'plc-line1',
@@ -54,31 +45,6 @@ function source(endpoint: string, opts: Partial<OpcuaSourceOptions> = {}): Opcua
   return src
 }
 
-async function start(src: OpcuaSource, nodeIds: readonly string[]): Promise<Recorder> {
-  const rec: Recorder = {
-    timeline: [],
-    values: [],
-    connection: [],
-    nodeErrors: [],
-    of: (nodeId) => rec.values.filter((v) => v.nodeId === nodeId).map((v) => v.value),
-  }
-  await src.start(
-    nodeIds,
-    (nodeId, value) => {
-      rec.values.push({ nodeId, value })
-      rec.timeline.push(String(value.value))
-    },
-    (connected, error) => {
-      rec.connection.push(error === undefined ? { connected } : { connected, error })
-      rec.timeline.push(connected ? 'up' : 'down')
-    },
-    (nodeId, error) => rec.nodeErrors.push({ nodeId, error }),
-  )
-  return rec
-}
-
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 
 /** Source timestamps a minute in the past, on a ms part no clock would produce by chance: fixed per file. */

@@ -1,5 +1,5 @@
 import { cliLogger } from '../logging.ts'
-import { brokersFromEnv, ensureTopics, EVENT_TYPES, KafkaPublisher, topicFor, type KafkaOptions, type Publisher, type StreamError } from '../../../stream/index.ts'
+import { brokersFromEnv, ensureTopics, EVENT_TYPES, KafkaPublisher, topicFor, type Clickhouse, type KafkaOptions, type Publisher, type StreamError } from '../../../stream/index.ts'
 import type { Logger } from '../../../connectors/common/logger.ts'
 import { EdgeAgent } from '../../agent.ts'
 import { loadEdgeConfig } from '../../config/load.ts'
@@ -37,7 +37,7 @@ export const edge: Command = {
     let publisher: Publisher
     let close: () => Promise<void>
     let describe: string
-    const closers: Array<() => Promise<void>> = []
+    let store: Clickhouse | undefined
     if (kafka) {
       publisher = new KafkaPublisher(kafka.options)
       close = () => publisher.close()
@@ -46,11 +46,10 @@ export const edge: Command = {
       void ensureTopicsInBackground(kafka.options, kafka.topicPrefix, logger)
     } else {
       const transport = await openTransport({ brokers: undefined, topicPrefix, logger })
-      const store = await openStore(logger)
+      store = await openStore(logger)
       await startIngest({ subscriber: transport.subscriber, clickhouse: store, logger, codec })
       publisher = transport.publisher
       close = () => transport.close()
-      closers.push(() => store.close())
       describe = transport.describe
     }
 
@@ -89,7 +88,7 @@ export const edge: Command = {
     await agent.stop(STOP_FLUSH_MS)
     await health?.stop()
     await close()
-    for (const c of closers) await c()
+    await store?.close()
     return EXIT.ok
   },
 }
