@@ -99,6 +99,12 @@ export class Ingest {
    */
   readonly handle: IngestHandler = Object.assign((messages: readonly IncomingMessage[]) => this.#store(messages, undefined), {
     storeBatch: (messages: readonly IncomingMessage[], bounds: BatchBounds, owned?: () => boolean) => this.#store(messages, bounds, owned),
+    prepareBatch: (messages: readonly IncomingMessage[]) => {
+      if (this.#prepared.has(messages)) return
+      const decoding = this.#decode(messages)
+      decoding.catch(() => {}) // the store awaits it and sees the error
+      this.#prepared.set(messages, decoding)
+    },
     pendingBatch: (group: string, topic: string, partition: number, firstOffset: string) => this.#pendingBatch(group, topic, partition, firstOffset),
     reassigned: () => this.#reassigned(),
   })
@@ -117,7 +123,11 @@ export class Ingest {
     return { group, topic, partition, firstOffset: entry.firstOffset, nextOffset: entry.nextOffset }
   }
 
-  async #decode(messages: readonly IncomingMessage[], letters: DeadLetter[]): Promise<Decoded[]> {
+  /** Batches decoded ahead of their store (prepareBatch), by their message array. */
+  readonly #prepared = new WeakMap<readonly IncomingMessage[], Promise<{ decoded: Decoded[]; letters: DeadLetter[] }>>()
+
+  async #decode(messages: readonly IncomingMessage[]): Promise<{ decoded: Decoded[]; letters: DeadLetter[] }> {
+    const letters: DeadLetter[] = []
     const out: Decoded[] = []
     const codec = this.#codec as EventCodec & { decodeAsync?: (b: Uint8Array) => Promise<ShopfloorEvent> }
     for (const message of messages) {
@@ -138,7 +148,7 @@ export class Ingest {
         letters.push({ message, ...errorInfo(err) })
       }
     }
-    return out
+    return { decoded: out, letters }
   }
 
   /**
@@ -180,8 +190,9 @@ export class Ingest {
   async #store(messages: readonly IncomingMessage[], bounds: BatchBounds | undefined, owned?: () => boolean): Promise<void> {
     if (messages.length === 0) return
     const generation = this.#generation
-    const letters: DeadLetter[] = []
-    const decoded = await this.#decode(messages, letters)
+    const prepared = this.#prepared.get(messages)
+    this.#prepared.delete(messages)
+    const { decoded, letters } = await (prepared ?? this.#decode(messages))
     const pendingKey = bounds && `${bounds.group}/${bounds.topic}/${bounds.partition}/${bounds.firstOffset}-${bounds.nextOffset}`
     const context = pendingKey ? this.#pending.get(pendingKey) : undefined
     // The caches as of now: a rebalance while this batch runs replaces them (the batch goes on

@@ -15,13 +15,22 @@ export interface MachinePath {
   readonly factory: string
 }
 
+// Ingest parses the path of every event; a site has a few thousand machines at most.
+const PARSED = new Map<string, MachinePath>()
+const PARSED_MAX = 50_000
+
 /** Splits a machine path into its factory and line prefixes; throws on a malformed path. */
 export function parseMachinePath(path: string): MachinePath {
+  const known = PARSED.get(path)
+  if (known) return known
   const parts = path.split('/')
   if (parts.length !== PATH_LEVELS.length || !parts.every((p) => SEGMENT.test(p))) {
     throw new Error(`machine path "${path}" must have the form ${PATH_LEVELS.join('/')} with segments matching ${SEGMENT_PATTERN}`)
   }
-  return { machine: path, line: parts.slice(0, 5).join('/'), factory: parts.slice(0, 3).join('/') }
+  const parsed = Object.freeze({ machine: path, line: parts.slice(0, 5).join('/'), factory: parts.slice(0, 3).join('/') })
+  if (PARSED.size >= PARSED_MAX) PARSED.clear()
+  PARSED.set(path, parsed)
+  return parsed
 }
 
 export function isSegment(s: string): boolean {

@@ -22,8 +22,12 @@ export interface InsertOptions {
  * concatenates the chunks anyway). Every row must have the first row's keys, in its order.
  */
 export function insertStatement(target: string, rows: readonly Row[]): string {
-  const columns = Object.keys(rows[0] ?? {})
-  let body = `INSERT INTO ${target} (${columns.join(', ')}) FORMAT JSONCompactEachRow\n`
+  return `INSERT INTO ${target} (${Object.keys(rows[0] ?? {}).join(', ')}) FORMAT JSONCompactEachRow\n${insertBody(rows)}`
+}
+
+/** The `JSONCompactEachRow` body of an insert: one JSON array per row, in the first row's key order. */
+export function insertBody(rows: readonly Row[]): string {
+  let body = ''
   for (const r of rows) body += JSON.stringify(Object.values(r)) + '\n'
   return body
 }
@@ -31,16 +35,19 @@ export function insertStatement(target: string, rows: readonly Row[]): string {
 /** Inserts rows into one table of the shopfloor database. */
 export async function insertRows(ch: Clickhouse, table: string, rows: readonly Row[], opts: InsertOptions = {}): Promise<void> {
   if (rows.length === 0) return
+  // Always set all three: chDB applies settings to its session, where they would otherwise stay.
+  const settings = {
+    insert_deduplicate: 1 as const,
+    insert_deduplication_token: opts.token ?? '',
+    deduplicate_blocks_in_dependent_materialized_views: opts.token ? (1 as const) : (0 as const),
+  }
   try {
-    await ch.client.command({
-      query: insertStatement(`${ch.database}.${table}`, rows),
-      // Always set both: chDB applies settings to its session, where they would otherwise stay.
-      clickhouse_settings: {
-        insert_deduplicate: 1,
-        insert_deduplication_token: opts.token ?? '',
-        deduplicate_blocks_in_dependent_materialized_views: opts.token ? 1 : 0,
-      },
-    })
+    if (ch.rawInsert) {
+      const columns = Object.keys(rows[0] as Row)
+      await ch.rawInsert({ table: `${ch.database}.${table}`, columns, format: 'JSONCompactEachRow', values: Buffer.from(insertBody(rows)), settings })
+    } else {
+      await ch.client.command({ query: insertStatement(`${ch.database}.${table}`, rows), clickhouse_settings: settings })
+    }
   } catch (cause) {
     throw new StreamError('SHOPFLOOR_CLICKHOUSE_INSERT', `insert of ${rows.length} rows into ${ch.database}.${table} on ${ch.describe} failed: ${(cause as Error).message}`, {
       canRetry: true,

@@ -25,6 +25,11 @@ export interface PartitionHandler {
    * so that a batch it records is always one the partition's next owner finds (see ingest.ts).
    */
   storeBatch(messages: readonly IncomingMessage[], bounds: BatchBounds, owned?: () => boolean): Promise<void>
+  /**
+   * Called with a batch before it waits its turn to be stored (one store runs at a time), so
+   * the handler can do the work that needs no store (decoding) while another batch is inserted.
+   */
+  prepareBatch?(messages: readonly IncomingMessage[]): void
   /** The batch begun at or around `firstOffset` of this partition and maybe not committed. */
   pendingBatch?(group: string, topic: string, partition: number, firstOffset: string): Promise<BatchBounds | undefined>
   /** Partitions changed hands: forget what was cached per partition. */
@@ -285,6 +290,7 @@ export class KafkaSubscriber implements Subscriber {
     for (;;) {
       if (!this.#current(st)) return false
       try {
+        handler.prepareBatch?.(messages)
         // One store at a time across partitions: concurrent inserts into chDB only slow each other.
         const store = this.#storeLock.then(() => (this.#current(st) ? handler.storeBatch(messages, bounds, () => this.#current(st)) : undefined))
         this.#storeLock = store.catch(() => {})

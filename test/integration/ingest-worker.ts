@@ -3,7 +3,7 @@
 // n-th insert into an event table has returned: rows stored, views written, offsets not committed.
 // With INGEST_DIE_BEFORE_INSERT=1 it dies instead just before that insert, after the batch was
 // recorded in the ledger. It prints its stats as JSON lines; SIGTERM stops it cleanly.
-import { EventCodec, Ingest, KafkaSubscriber, migrate, openClickhouse } from '../../stream/index.ts'
+import { EventCodec, Ingest, KafkaSubscriber, migrate, openClickhouse, type Clickhouse } from '../../stream/index.ts'
 import { silentLogger } from '../../connectors/common/logger.ts'
 import { topicsOf } from './ingest-fixture.ts'
 
@@ -12,20 +12,27 @@ const env = (k: string): string => {
   if (!v) throw new Error(`${k} is not set`)
   return v
 }
-const ch = await openClickhouse({ path: env('INGEST_CHDB_PATH'), database: env('INGEST_DATABASE') })
-await migrate(ch)
+const opened = await openClickhouse({ path: env('INGEST_CHDB_PATH'), database: env('INGEST_DATABASE') })
+await migrate(opened)
 const dieAfter = Number(process.env['INGEST_DIE_AFTER_INSERTS'] ?? 0)
 const dieBefore = process.env['INGEST_DIE_BEFORE_INSERT'] === '1'
+let ch: Clickhouse = opened
 if (dieAfter > 0) {
   let inserts = 0
-  const command = ch.client.command.bind(ch.client)
-  ch.client.command = (async (params: Parameters<typeof command>[0]) => {
-    const isEventInsert = /^INSERT INTO \w+\.(machine_state|production_count|energy_reading|tag_sample)\b/.test(params.query)
+  /** Runs an insert, dying before or after it as the environment says. */
+  const around = async <T>(target: string, insert: () => Promise<T>): Promise<T> => {
+    const isEventInsert = /^\w+\.(machine_state|production_count|energy_reading|tag_sample)\b/.test(target)
     if (isEventInsert && inserts + 1 === dieAfter && dieBefore) process.kill(process.pid, 'SIGKILL')
-    const r = await command(params)
+    const r = await insert()
     if (isEventInsert && ++inserts === dieAfter) process.kill(process.pid, 'SIGKILL')
     return r
-  }) as typeof ch.client.command
+  }
+  // Inserts go through chDB's raw insert where there is one, else through the client's command.
+  const command = opened.client.command.bind(opened.client)
+  opened.client.command = ((params: Parameters<typeof command>[0]) =>
+    around(/^INSERT INTO (\S+)/.exec(params.query)?.[1] ?? '', () => command(params))) as typeof command
+  const raw = opened.rawInsert
+  if (raw) ch = { ...opened, rawInsert: (params) => around(params.table, () => raw(params)), close: () => opened.close() }
 }
 const ingest = new Ingest({ clickhouse: ch, codec: new EventCodec(), logger: silentLogger })
 const subscriber = new KafkaSubscriber({
