@@ -1,7 +1,6 @@
 import { Value } from 'typebox/value'
-import type { TLocalizedValidationError } from 'typebox/error'
 import { EdgeConfigSchema, TAG_KEYS_BY_PROTOCOL, type EdgeConfigInput, type TagRefInput } from './schema.ts'
-import { checkModbusSourceConfig, checkOpcuaSourceConfig, modbusTagFromConfig, opcuaTagFromConfig, ConfigKeyProblem } from '../../connectors/index.ts'
+import { checkModbusSourceConfig, checkOpcuaSourceConfig, modbusTagFromConfig, opcuaTagFromConfig, ConfigKeyProblem, describeSchemaError, pickSchemaError, showValue as show, type SchemaProblem } from '../../connectors/index.ts'
 import { DEFAULTS } from './defaults.ts'
 import type { EdgeConfig, HealthConfig, KafkaConfig, MachineConfig, SourceConfig, SpoolConfig, TagRef } from './resolved.ts'
 import { readFileSync } from 'node:fs'
@@ -11,76 +10,9 @@ import { parseDuration, parseSize } from './units.ts'
 import type { KafkaSaslOptions, KafkaTlsOptions, MachineStateCode } from '../../stream/index.ts'
 
 /** A problem found in a config value: the field path (`lines[0].id`) and what is wrong, as one phrase. */
-export interface ConfigProblem {
-  readonly path: Array<string | number>
-  readonly problem: string
-}
+export type ConfigProblem = SchemaProblem
 
-/** `['lines', 0, 'state', 'map', '6']` -> `lines[0].state.map["6"]`: array indexes in brackets, odd keys quoted. */
-export function formatPath(path: ReadonlyArray<string | number>): string {
-  return path
-    .map((p, i) => (typeof p === 'number' ? `[${p}]` : /^[A-Za-z_][A-Za-z0-9_]*$/.test(p) ? (i === 0 ? p : `.${p}`) : `[${JSON.stringify(p)}]`))
-    .join('')
-}
-
-const show = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : v === undefined ? 'nothing' : JSON.stringify(v) ?? String(v))
-
-/** A JSON pointer as a path; a segment is a number only where it indexes an array of `root`. */
-function pointerToPath(pointer: string, root?: unknown): Array<string | number> {
-  if (!pointer) return []
-  const out: Array<string | number> = []
-  let v: unknown = root
-  for (const raw of pointer.split('/').slice(1)) {
-    const seg = raw.replaceAll('~1', '/').replaceAll('~0', '~')
-    const key = Array.isArray(v) && /^\d+$/.test(seg) ? Number(seg) : seg
-    out.push(key)
-    v = v !== null && typeof v === 'object' ? (v as Record<string | number, unknown>)[key] : undefined
-  }
-  return out
-}
-
-function valueAt(root: unknown, path: ReadonlyArray<string | number>): unknown {
-  let v: unknown = root
-  for (const p of path) v = v !== null && typeof v === 'object' ? (v as Record<string | number, unknown>)[p] : undefined
-  return v
-}
-
-function schemaAt(root: unknown, schemaPointer: string): Record<string, unknown> | undefined {
-  const v = valueAt(root, pointerToPath(schemaPointer.replace(/^#/, ''), root))
-  return v !== null && typeof v === 'object' ? (v as Record<string, unknown>) : undefined
-}
-
-/** Turns one schema error into a phrase a plant IT person can act on. */
-function describe(err: TLocalizedValidationError, schema: unknown, value: unknown): ConfigProblem {
-  const path = pointerToPath(err.instancePath, value)
-  const got = valueAt(value, path)
-  const params = err.params as Record<string, unknown>
-  switch (err.keyword) {
-    case 'required': {
-      const missing = (params['requiredProperties'] as string[]).filter((k) => valueAt(value, [...path, k]) === undefined)
-      return { path: [...path, missing[0] ?? '?'], problem: 'is required' }
-    }
-    case 'additionalProperties': {
-      const extra = (params['additionalProperties'] as string[])[0] ?? '?'
-      const allowed = Object.keys((schemaAt(schema, err.schemaPath)?.['properties'] as object | undefined) ?? {})
-      return { path: [...path, extra], problem: `is not a known key (allowed: ${allowed.join(', ')})` }
-    }
-    case 'enum':
-      return { path, problem: `must be one of ${(params['allowedValues'] as unknown[]).join(', ')} (got ${show(got)})` }
-    case 'const':
-      return { path, problem: `must be ${show(params['allowedValue'])} (got ${show(got)})` }
-    case 'type':
-      return { path, problem: `must be ${String(params['type'])} (got ${show(got)})` }
-    case 'pattern': {
-      const hint = (schemaAt(schema, err.schemaPath)?.['description'] as string | undefined) ?? `matching ${String(params['pattern'])}`
-      return { path, problem: `must be ${hint} (got ${show(got)})` }
-    }
-    default:
-      return { path, problem: `${err.message} (got ${show(got)})` }
-  }
-}
-
-const KEYWORD_RANK: Record<string, number> = { additionalProperties: 0, required: 1, enum: 2, const: 2, type: 3 }
+export { formatPath } from '../../connectors/index.ts'
 
 /**
  * The first problem of a config value against the schema, or undefined. Among errors at the same
@@ -100,25 +32,16 @@ export function schemaProblem(value: unknown): ConfigProblem | undefined {
           ? { path: ['sources', i, 'protocol'], problem: `must be one of ${protocols.join(', ')} (got ${show(protocol)})` }
           : { path: ['sources', i], problem: `must be an object with a protocol (${protocols.join(', ')})` }
       }
-      const first = pickError([...Value.Errors(variant, s)])
+      const first = pickSchemaError([...Value.Errors(variant, s)])
       if (first) {
-        const p = describe(first, variant, s)
+        const p = describeSchemaError(first, variant, s)
         return { path: ['sources', i, ...p.path], problem: p.problem }
       }
     }
   }
   const errors = [...Value.Errors(EdgeConfigSchema, value)].filter((e) => !e.instancePath.match(/^\/sources\/\d+/) || !Array.isArray(sources))
-  const first = pickError(errors)
-  return first ? describe(first, EdgeConfigSchema, value) : undefined
-}
-
-function pickError(errors: TLocalizedValidationError[]): TLocalizedValidationError | undefined {
-  const useful = errors.filter((e) => e.keyword !== 'boolean' && e.keyword !== 'anyOf')
-  if (useful.length === 0) return errors[0]
-  const first = useful[0] as TLocalizedValidationError
-  // Errors come in document order; at the first failing place prefer the most telling keyword.
-  const samePlace = useful.filter((e) => e.instancePath === first.instancePath || (e.keyword === 'additionalProperties' && first.instancePath.startsWith(e.instancePath + '/')))
-  return samePlace.sort((a, b) => (KEYWORD_RANK[a.keyword] ?? 9) - (KEYWORD_RANK[b.keyword] ?? 9))[0]
+  const first = pickSchemaError(errors)
+  return first ? describeSchemaError(first, EdgeConfigSchema, value) : undefined
 }
 
 class Problem extends Error {
