@@ -1,5 +1,6 @@
 import { startModbusSimulator, type ModbusSimulator } from '../modbus/index.ts'
 import { startOpcuaSimulator, type OpcuaSimulator } from '../opcua/index.ts'
+import { REAL_CLOCK, type SimClock } from './clock.ts'
 import { machineTruth, type MachineTruth, type TruthOptions } from './ground-truth.ts'
 import { Scenario, type SimMachineSpec } from './scenario.ts'
 import { PLC_STATE_CODES, SMT_LINE, SMT_SITE } from './smt-line.ts'
@@ -21,9 +22,24 @@ export interface FactorySimOptions {
   counterOffset?: number
   /** PLC counter modulus. Default 2^32 (UInt32). */
   counterModulus?: number
-  /** How often pending changes are pushed to the OPC UA server, ms (their timestamps stay exact). Default 20. */
+  /** How often pending changes are pushed to the OPC UA server, real ms (their timestamps stay exact). Default 20. */
   tickMs?: number
   machines?: readonly SimMachineSpec[]
+  /** A prepared scenario (e.g. {@link Scenario.day}); then seed, startMs, durationMs, timeScale and machines are its own. */
+  scenario?: Scenario
+  /**
+   * The time the PLCs live in and stamp their values with. Default: real time. With an
+   * accelerated clock a simulated day passes in minutes, every value stamped with its simulated time.
+   */
+  clock?: SimClock
+  /**
+   * Where the energy meters are read: `modbus` (a Modbus TCP meter per machine, polled; its values
+   * carry the poll's time) or `opcua` (kWh and kW variables on the PLC's server, stamped with the
+   * simulated time: what an accelerated clock needs). Default `modbus`.
+   */
+  meter?: 'modbus' | 'opcua'
+  /** With `meter: 'opcua'`: the meter's kWh and kW are refreshed every this many simulated ms (on multiples of it) and at every state change. Default 30,000. */
+  meterIntervalMs?: number
 }
 
 /** Modbus layout of the energy meters: unit 1, ten holding registers per machine. */
@@ -35,35 +51,50 @@ const nodeBase = (m: SimMachineSpec): string => `ns=1;s=SMT1.${m.id}`
 /**
  * The simulated factory: one SMT line whose machines are a real node-opcua server (state, stop
  * reason, part and reject counters) and whose energy meters are a real Modbus TCP server (kWh
- * as UINT32 in Wh, kW as FLOAT32 word-swapped, as many meters lay them out). Values follow a
- * seeded {@link Scenario}; OPC UA values carry the scenario's exact timestamps.
+ * as UINT32 in Wh, kW as FLOAT32 word-swapped, as many meters lay them out) or, with
+ * `meter: 'opcua'`, kWh and kW variables on the OPC UA server. Values follow a seeded
+ * {@link Scenario}; OPC UA values carry the scenario's exact timestamps, in the time of `clock`.
  */
 export class FactorySim {
   readonly scenario: Scenario
   readonly opcua: OpcuaSimulator
+  /** The Modbus meters; served in both meter modes, read by the agent config only with `meter: 'modbus'`. */
   readonly modbus: ModbusSimulator
-  readonly #opts: Required<Pick<FactorySimOptions, 'counterOffset' | 'counterModulus'>>
+  readonly clock: SimClock
+  readonly #opts: Required<Pick<FactorySimOptions, 'counterOffset' | 'counterModulus' | 'meter' | 'meterIntervalMs'>>
   readonly #cursor = new Map<string, number>()
   #timer: NodeJS.Timeout | undefined
 
-  private constructor(scenario: Scenario, opcua: OpcuaSimulator, modbus: ModbusSimulator, opts: FactorySimOptions) {
+  private constructor(scenario: Scenario, opcua: OpcuaSimulator, modbus: ModbusSimulator, clock: SimClock, opts: FactorySimOptions) {
     this.scenario = scenario
     this.opcua = opcua
     this.modbus = modbus
-    this.#opts = { counterOffset: opts.counterOffset ?? 0, counterModulus: opts.counterModulus ?? 2 ** 32 }
+    this.clock = clock
+    this.#opts = {
+      counterOffset: opts.counterOffset ?? 0,
+      counterModulus: opts.counterModulus ?? 2 ** 32,
+      meter: opts.meter ?? 'modbus',
+      meterIntervalMs: opts.meterIntervalMs ?? 30_000,
+    }
   }
 
   static async start(opts: FactorySimOptions = {}): Promise<FactorySim> {
-    const machines = opts.machines ?? SMT_LINE
-    const now = Date.now()
-    const scenario = new Scenario(machines, {
-      seed: opts.seed ?? 1,
-      startMs: opts.startMs ?? now,
-      timeScale: opts.timeScale ?? 1,
-      ...(opts.durationMs === undefined ? {} : { durationMs: opts.durationMs }),
-    })
+    const clock = opts.clock ?? REAL_CLOCK
+    const meterIntervalMs = opts.meterIntervalMs ?? 30_000
+    if (!Number.isInteger(meterIntervalMs) || meterIntervalMs < 1) throw new Error(`factory simulator: meterIntervalMs must be a positive integer, got ${meterIntervalMs}`)
+    const now = clock.now()
+    const scenario =
+      opts.scenario ??
+      new Scenario(opts.machines ?? SMT_LINE, {
+        seed: opts.seed ?? 1,
+        startMs: opts.startMs ?? now,
+        timeScale: opts.timeScale ?? 1,
+        ...(opts.durationMs === undefined ? {} : { durationMs: opts.durationMs }),
+      })
+    const machines = scenario.machines
     const offset = opts.counterOffset ?? 0
     const modulus = opts.counterModulus ?? 2 ** 32
+    const opcuaMeter = opts.meter === 'opcua'
     const nodes = machines.flatMap((m) => {
       const seg = scenario.segmentAt(m.id, now)
       const c = scenario.countsAt(m.id, now)
@@ -72,24 +103,33 @@ export class FactorySim {
         { nodeId: `${nodeBase(m)}.Reason`, dataType: 'String' as const, initial: seg.reason ?? '' },
         { nodeId: `${nodeBase(m)}.PartCount`, dataType: 'UInt32' as const, initial: (offset + c.produced) % modulus },
         { nodeId: `${nodeBase(m)}.RejectCount`, dataType: 'UInt32' as const, initial: (offset + c.rejected) % modulus },
+        ...(opcuaMeter
+          ? [
+              { nodeId: `${nodeBase(m)}.EnergyKwh`, dataType: 'Double' as const, initial: scenario.kwhAt(m.id, now) },
+              { nodeId: `${nodeBase(m)}.PowerKw`, dataType: 'Double' as const, initial: scenario.kwAt(m.id, now) },
+            ]
+          : []),
       ]
     })
     const opcua = await startOpcuaSimulator({ port: opts.opcuaPort ?? 0, nodes })
+    // The server stamps initial values with the real time it started: restamp them with the
+    // simulated time, or the first values a client reads would lie outside the simulated day.
+    for (const n of nodes) opcua.setValue(n.nodeId, n.initial, now)
     let modbus: ModbusSimulator
     try {
       modbus = await startModbusSimulator({
         port: opts.modbusPort ?? 0,
         units: { [METER_UNIT]: { holding: machines.length * METER_STRIDE } },
-        beforeRead: () => sim.#refreshMeters(Date.now()),
+        beforeRead: () => sim.#refreshMeters(clock.now()),
       })
     } catch (e) {
       await opcua.stop()
       throw e
     }
-    const sim: FactorySim = new FactorySim(scenario, opcua, modbus, opts)
+    const sim: FactorySim = new FactorySim(scenario, opcua, modbus, clock, opts)
     sim.#refreshMeters(now)
     for (const m of machines) sim.#cursor.set(m.id, now)
-    sim.#timer = setInterval(() => sim.#tick(Date.now()), opts.tickMs ?? 20)
+    sim.#timer = setInterval(() => sim.#tick(clock.now()), opts.tickMs ?? 20)
     return sim
   }
 
@@ -108,7 +148,7 @@ export class FactorySim {
     return `${s.region}/${s.park}/${s.factory}/${s.area}/${s.line}`
   }
 
-  /** Ground truth of one machine in [from, to). */
+  /** Ground truth of one machine in [from, to); with `plan`, only its production time is planned busy time. */
   truth(machineId: string, from: number, to: number, opts: TruthOptions = {}): MachineTruth {
     return machineTruth(this.scenario, machineId, from, to, opts)
   }
@@ -120,17 +160,31 @@ export class FactorySim {
     return machineTruth(this.scenario, eol.id, from, to, { ...opts, idealCycleS: lineIdeal })
   }
 
-  /** An agent configuration (the YAML file's content as an object) that reads this factory. */
-  edgeConfig(opts: { agentId?: string; stateDir?: string; samplingIntervalMs?: number; pollIntervalMs?: number } = {}): Record<string, unknown> {
+  /**
+   * An agent configuration (the YAML file's content as an object) that reads this factory.
+   * `samplingIntervalMs` 0 reports every change of a PLC value (what an accelerated clock needs);
+   * `queueSize` is how many changes per value the server keeps between two publishes.
+   */
+  edgeConfig(
+    opts: { agentId?: string; stateDir?: string; samplingIntervalMs?: number; publishingIntervalMs?: number; queueSize?: number; pollIntervalMs?: number } = {},
+  ): Record<string, unknown> {
     const s = SMT_SITE
     const stateMap = (): Record<string, string> => Object.fromEntries(Object.entries(PLC_STATE_CODES).map(([state, code]) => [String(code), state]))
     const rollover = this.#opts.counterModulus === 2 ** 32 ? {} : { rollover: this.#opts.counterModulus }
+    const opcuaMeter = this.#opts.meter === 'opcua'
     return {
       agent: { id: opts.agentId ?? 'gw-smt-1', ...(opts.stateDir ? { stateDir: opts.stateDir } : {}) },
       site: { region: s.region, park: s.park, factory: s.factory },
       sources: [
-        { id: 'plc-smt1', protocol: 'opcua', endpoint: this.opcua.endpoint, samplingInterval: opts.samplingIntervalMs ?? 50, publishingInterval: 200 },
-        { id: 'meters', protocol: 'modbus', host: '127.0.0.1', port: this.modbus.port, unitId: METER_UNIT, pollInterval: opts.pollIntervalMs ?? 1000 },
+        {
+          id: 'plc-smt1',
+          protocol: 'opcua',
+          endpoint: this.opcua.endpoint,
+          samplingInterval: opts.samplingIntervalMs ?? 50,
+          publishingInterval: opts.publishingIntervalMs ?? 200,
+          ...(opts.queueSize === undefined ? {} : { queueSize: opts.queueSize }),
+        },
+        ...(opcuaMeter ? [] : [{ id: 'meters', protocol: 'modbus', host: '127.0.0.1', port: this.modbus.port, unitId: METER_UNIT, pollInterval: opts.pollIntervalMs ?? 1000 }]),
       ],
       lines: [
         {
@@ -150,11 +204,13 @@ export class FactorySim {
               reject: { source: 'plc-smt1', node: `${nodeBase(m)}.RejectCount` },
               ...rollover,
             },
-            energy: {
-              kwh: { source: 'meters', table: 'holding', address: i * METER_STRIDE, type: 'UINT32', scale: 0.001, byteOrder: 'ABCD' },
-              kw: { source: 'meters', table: 'holding', address: i * METER_STRIDE + 2, type: 'FLOAT32', byteOrder: 'CDAB' },
-              rollover: 2 ** 32 / 1000,
-            },
+            energy: opcuaMeter
+              ? { kwh: { source: 'plc-smt1', node: `${nodeBase(m)}.EnergyKwh` }, kw: { source: 'plc-smt1', node: `${nodeBase(m)}.PowerKw` } }
+              : {
+                  kwh: { source: 'meters', table: 'holding', address: i * METER_STRIDE, type: 'UINT32', scale: 0.001, byteOrder: 'ABCD' },
+                  kw: { source: 'meters', table: 'holding', address: i * METER_STRIDE + 2, type: 'FLOAT32', byteOrder: 'CDAB' },
+                  rollover: 2 ** 32 / 1000,
+                },
           })),
         },
       ],
@@ -176,13 +232,25 @@ export class FactorySim {
 
   /** Pushes every change in (cursor, now] to the OPC UA server, in time order, at its own timestamp. */
   #tick(now: number): void {
-    const { counterOffset, counterModulus } = this.#opts
+    const { counterOffset, counterModulus, meter, meterIntervalMs } = this.#opts
     for (const m of this.machines) {
       const from = this.#cursor.get(m.id) ?? now
       if (now <= from) continue
       const changes: Array<{ t: number; apply: () => void }> = []
+      const meterReading = (t: number): { t: number; apply: () => void } => ({
+        t,
+        apply: () => {
+          this.opcua.setValue(`${nodeBase(m)}.EnergyKwh`, this.scenario.kwhAt(m.id, t), t)
+          this.opcua.setValue(`${nodeBase(m)}.PowerKw`, this.scenario.kwAt(m.id, t), t)
+        },
+      })
+      if (meter === 'opcua') {
+        for (let t = (Math.floor(from / meterIntervalMs) + 1) * meterIntervalMs; t <= now; t += meterIntervalMs) changes.push(meterReading(t))
+      }
       for (const seg of this.scenario.segments(m.id, from + 1, now + 1)) {
         if (seg.start > from && seg.start <= now) {
+          // A reading at each state change: the energy between two readings is then one state's.
+          if (meter === 'opcua' && seg.start % meterIntervalMs !== 0) changes.push(meterReading(seg.start))
           changes.push({
             t: seg.start,
             apply: () => {

@@ -1,3 +1,5 @@
+import { dayTimeline, type DayBehaviour, type RawSegment, type SimIncident } from './day-timeline.ts'
+import { checkPlan, type SimPlanSegment } from './plan.ts'
 import { hash32, prng, unit } from './random.ts'
 
 export type SimState = 'RUNNING' | 'IDLE' | 'DOWN' | 'SETUP' | 'PLANNED_STOP'
@@ -15,6 +17,8 @@ export interface SimMachineSpec {
   readonly rejectRate: number
   /** Mean electrical load per state, kW. */
   readonly kw: Readonly<Record<SimState, number>>
+  /** How it behaves over a day of shifts ({@link Scenario.day}). Default: DEFAULT_DAY_BEHAVIOUR. */
+  readonly day?: DayBehaviour
 }
 
 export interface Segment {
@@ -44,6 +48,20 @@ export interface ScenarioOptions {
   readonly timeScale?: number
 }
 
+export interface DayScenarioOptions {
+  readonly seed: number
+  /**
+   * The shift plan, sorted (the API calendar's segments for the day). The scenario begins at the
+   * first segment's start and ends with the last one's end; before and after, every machine shows
+   * PLANNED_STOP (NOT_STARTED, END_OF_SCENARIO).
+   */
+  readonly plan: readonly SimPlanSegment[]
+  /** Stops forced at given times, on top of the drawn ones. Default none. */
+  readonly incidents?: readonly SimIncident[]
+  /** Multiplies cycle times (the plan's times stay as they are). Default 1. */
+  readonly timeScale?: number
+}
+
 // Durations in seconds at time scale 1, and the reasons a PLC would report.
 const NEXT_AFTER_RUNNING: ReadonlyArray<{ state: SimState; p: number; dur: [number, number]; reasons: string[] }> = [
   { state: 'DOWN', p: 0.45, dur: [1.5, 7], reasons: ['JAM', 'NOZZLE_CLOG', 'FEEDER_EMPTY', 'VISION_FAULT'] },
@@ -67,7 +85,27 @@ export class Scenario {
   readonly #segments = new Map<string, Segment[]>()
   readonly #rand = new Map<string, () => number>()
 
-  constructor(machines: readonly SimMachineSpec[], opts: ScenarioOptions) {
+  /**
+   * A day that follows a shift plan: shifts with runs, micro-stops, failures, idle time and
+   * changeovers, breaks and planned downtime as PLANNED_STOP (see `dayTimeline`). Deterministic
+   * from the seed: the same seed and plan give the same day.
+   */
+  static day(machines: readonly SimMachineSpec[], opts: DayScenarioOptions): Scenario {
+    checkPlan(opts.plan)
+    for (const inc of opts.incidents ?? []) {
+      if (!machines.some((m) => m.id === inc.machine)) throw new Error(`simulated day: incident for unknown machine "${inc.machine}"`)
+    }
+    const start = (opts.plan[0] as SimPlanSegment).start
+    const end = (opts.plan.at(-1) as SimPlanSegment).end
+    const timeScale = opts.timeScale ?? 1
+    const timelines = new Map(
+      machines.map((m) => [m.id, dayTimeline(m, opts.plan, prng(hash32(`${opts.seed}|${m.id}|day`)), { timeScale, incidents: opts.incidents ?? [] })]),
+    )
+    return new Scenario(machines, { seed: opts.seed, startMs: start, durationMs: end - start, timeScale }, timelines)
+  }
+
+  /** `timelines`: each machine's whole scenario, prepared (by {@link Scenario.day}); default: drawn as time goes on. */
+  constructor(machines: readonly SimMachineSpec[], opts: ScenarioOptions, timelines?: ReadonlyMap<string, readonly RawSegment[]>) {
     this.machines = machines
     this.seed = opts.seed
     this.startMs = Math.round(opts.startMs)
@@ -88,6 +126,11 @@ export class Scenario {
       }
       this.#segments.set(m.id, [pre])
       this.#rand.set(m.id, prng(hash32(`${opts.seed}|${m.id}`)))
+      const timeline = timelines?.get(m.id)
+      if (timeline) {
+        for (const raw of timeline) this.#append(m.id, raw)
+        this.#append(m.id, { start: this.endMs, end: Infinity, state: 'PLANNED_STOP', reason: 'END_OF_SCENARIO', cycleMs: 0, kw: m.kw.PLANNED_STOP })
+      }
     }
   }
 
@@ -153,19 +196,13 @@ export class Scenario {
     if (!segs) throw new Error(`no machine "${machineId}" in the scenario`)
     const spec = this.spec(machineId)
     const rand = this.#rand.get(machineId) as () => number
-    const between = (r: [number, number]): number => r[0] + (r[1] - r[0]) * rand()
+    const between = (r: readonly [number, number]): number => r[0] + (r[1] - r[0]) * rand()
     const ms = (s: number): number => Math.max(1, Math.round(s * 1000 * this.timeScale))
     while ((segs.at(-1) as Segment).end <= until && Number.isFinite((segs.at(-1) as Segment).end)) {
       const last = segs.at(-1) as Segment
       const start = last.end
-      const units = this.unitsOf(machineId, last)
-      const producedBefore = last.producedBefore + units.length
-      const rejectedBefore = last.rejectedBefore + units.filter((u) => u.rejected).length
-      const kwhBefore = Number.isFinite(last.start) ? last.kwhBefore + (last.kw * (last.end - last.start)) / 3_600_000 : 0
-      const firstUnit = last.firstUnit + units.length
-      const base = { start, producedBefore, rejectedBefore, kwhBefore, firstUnit }
       if (start >= this.endMs) {
-        segs.push({ ...base, end: Infinity, state: 'PLANNED_STOP', reason: 'END_OF_SCENARIO', cycleMs: 0, kw: spec.kw.PLANNED_STOP })
+        this.#append(machineId, { start, end: Infinity, state: 'PLANNED_STOP', reason: 'END_OF_SCENARIO', cycleMs: 0, kw: spec.kw.PLANNED_STOP })
         break
       }
       let state: SimState
@@ -186,11 +223,26 @@ export class Scenario {
         durMs = ms(between(pick.dur))
       }
       const end = Math.min(start + durMs, this.endMs)
-      const cycleMs = state === 'RUNNING' ? Math.round(spec.idealCycleS * 1000 * this.timeScale * between(spec.speedFactor as [number, number])) : 0
+      const cycleMs = state === 'RUNNING' ? Math.round(spec.idealCycleS * 1000 * this.timeScale * between(spec.speedFactor)) : 0
       // ±10 % load variation per segment, so energy is not a step function of state alone.
       const kw = Math.round(spec.kw[state] * (0.9 + 0.2 * rand()) * 1000) / 1000
-      segs.push({ ...base, end, state, reason, cycleMs, kw })
+      this.#append(machineId, { start, end, state, reason, cycleMs, kw })
     }
     return segs
+  }
+
+  /** Adds the segment that follows the machine's last one, with the counts and energy before it. */
+  #append(machineId: string, raw: RawSegment): void {
+    const segs = this.#segments.get(machineId) as Segment[]
+    const last = segs.at(-1) as Segment
+    if (raw.start !== last.end) throw new Error(`scenario of "${machineId}": a segment starts at ${raw.start}, the one before ends at ${last.end}`)
+    const units = this.unitsOf(machineId, last)
+    segs.push({
+      ...raw,
+      producedBefore: last.producedBefore + units.length,
+      rejectedBefore: last.rejectedBefore + units.filter((u) => u.rejected).length,
+      kwhBefore: Number.isFinite(last.start) ? last.kwhBefore + (last.kw * (last.end - last.start)) / 3_600_000 : 0,
+      firstUnit: last.firstUnit + units.length,
+    })
   }
 }

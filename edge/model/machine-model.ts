@@ -46,6 +46,8 @@ export class MachineModel {
   #currentReason: string | null = null
   #plcState: TagValue['value'] = null
   #stateTs = -Infinity
+  /** A reason change on its own (state unchanged) waiting to be applied, see onValue. */
+  #reasonChange: { ts: number; receiveTs: number } | undefined
   #offline = false
   #total: number | undefined
   #reject: number | undefined
@@ -67,6 +69,10 @@ export class MachineModel {
   onValue(role: TagRole, v: TagValue): void {
     switch (role) {
       case 'state':
+        // A reason change stamped with this state's time is the reason of this state, not an
+        // update of the one before (the PLC wrote both at once): the state event carries it.
+        if (this.#reasonChange !== undefined && this.#reasonChange.ts < v.sourceTs) this.#applyReasonChange()
+        this.#reasonChange = undefined
         if (v.quality === 'bad' || v.value === null) return this.#setState('OFFLINE', `BAD_QUALITY${v.status ? `:${v.status}` : ''}`, v.receiveTs, v.receiveTs)
         this.#offline = false
         this.#plcState = v.value
@@ -75,8 +81,14 @@ export class MachineModel {
         if (v.quality === 'bad') return
         const r = v.value === null || v.value === '' || v.value === 0 ? null : String(v.value)
         if (r === this.#reason) return
+        if (this.#reasonChange !== undefined && this.#reasonChange.ts < v.sourceTs) this.#applyReasonChange()
         this.#reason = r
-        if (this.#state !== undefined && !this.#offline) this.#applyPlcState(v.sourceTs, v.receiveTs)
+        if (this.#state !== undefined && !this.#offline) {
+          // Applied once the values delivered together have been seen (a microtask), unless a
+          // state value with the same timestamp comes first.
+          if (this.#reasonChange === undefined) queueMicrotask(() => this.#applyReasonChange())
+          this.#reasonChange = { ts: v.sourceTs, receiveTs: v.receiveTs }
+        }
         return
       }
       case 'total':
@@ -115,6 +127,7 @@ export class MachineModel {
   /** The source behind the state tag was lost (`connected` false) or is back. */
   onConnection(connected: boolean, ts: number): void {
     if (!connected) {
+      this.#applyReasonChange()
       this.#offline = true
       this.#setState('OFFLINE', 'NO_CONNECTION', ts, ts)
     }
@@ -127,14 +140,22 @@ export class MachineModel {
    * `since`, and the first state read now counts from `now` even if the PLC stamped it earlier.
    */
   agentWasDown(since: number, now: number): void {
+    this.#applyReasonChange()
     this.#setState('OFFLINE', 'AGENT_DOWN', since, now)
     this.#stateTs = Math.max(this.#stateTs, now)
   }
 
   /** The agent is stopping: the machine is no longer observed from now on. */
   stop(ts: number): void {
+    this.#applyReasonChange()
     this.#offline = true
     this.#setState('OFFLINE', 'AGENT_STOPPED', ts, ts)
+  }
+
+  #applyReasonChange(): void {
+    const change = this.#reasonChange
+    this.#reasonChange = undefined
+    if (change !== undefined && this.#state !== undefined && !this.#offline) this.#applyPlcState(change.ts, change.receiveTs)
   }
 
   #applyPlcState(ts: number, receiveTs: number): void {

@@ -97,6 +97,36 @@ describe('state from bit rules on a status word', () => {
   })
 })
 
+describe('state and reason written together', () => {
+  const at = (value: TagValue['value'], ts: number): TagValue => ({ value, sourceTs: ts, receiveTs: ts + 5, quality: 'good' })
+  const timeline = (events: ModelEvent[]) => events.flatMap((e) => (e.type === 'machine_state' ? [`${e.ts} ${e.state}${e.reason ? `/${e.reason}` : ''}`] : []))
+  const map = { '1': 'RUNNING', '2': 'IDLE', '3': 'DOWN', '5': 'PLANNED_STOP' }
+
+  it('makes one event per change when the reason is delivered before the state with the same timestamp', async () => {
+    const { m, events } = model({ state: { tag: node('State'), map, reason: node('Reason') } })
+    // The order an OPC UA client delivers them in: the reason item before the state item.
+    for (const [ts, reason, state] of [[100, '', 1], [200, 'JAM', 3], [300, '', 1], [400, 'NO_MATERIAL', 2], [500, 'BREAK', 5], [600, '', 1]] as const) {
+      m.onValue('reason', at(reason, ts))
+      m.onValue('state', at(state, ts))
+    }
+    await Promise.resolve()
+    expect(timeline(events)).toEqual(['100 RUNNING', '200 DOWN/JAM', '300 RUNNING', '400 IDLE/NO_MATERIAL', '500 PLANNED_STOP/BREAK', '600 RUNNING'])
+  })
+
+  it('still reports a reason that changes on its own, at its time', async () => {
+    const { m, events } = model({ state: { tag: node('State'), map, reason: node('Reason') } })
+    m.onValue('reason', at('JAM', 100))
+    m.onValue('state', at(3, 100))
+    m.onValue('reason', at('NOZZLE_CLOG', 150))
+    await Promise.resolve()
+    m.onValue('reason', at('FEEDER_EMPTY', 170))
+    m.onValue('reason', at('', 200))
+    m.onValue('state', at(1, 200))
+    await Promise.resolve()
+    expect(timeline(events)).toEqual(['100 DOWN/JAM', '150 DOWN/NOZZLE_CLOG', '170 DOWN/FEEDER_EMPTY', '200 RUNNING'])
+  })
+})
+
 describe('counts and energy', () => {
   it('turns counters into increments across a rollover and ignores a reset', () => {
     const { m, events, anomalies } = model({ counts: { total: node('Total'), rollover: 100 } })
