@@ -238,7 +238,9 @@ export class Ingest {
         const last = states.get(machine) ?? null
         row['prev_state'] = last?.state ?? null
         row['prev_ts'] = last?.ts ?? null
-        states.set(machine, { ts: event.event.source_ts, state: event.event.state })
+        row['prev_since'] = last ? (last.since ?? last.ts) : null
+        const since = last && last.state === event.event.state ? (last.since ?? last.ts) : event.event.source_ts
+        states.set(machine, { ts: event.event.source_ts, state: event.event.state, since })
       }
       for (const [table, list] of rows) {
         const into = tables.get(table)

@@ -1,17 +1,19 @@
 import type { FastifyInstance } from 'fastify'
 import type { ApiOptions } from '../app.ts'
 
-/** `GET /healthz`: 200 when ClickHouse answers (and the optional readiness check passes), 503 otherwise. */
-export function registerHealth(app: FastifyInstance, opts: ApiOptions): void {
+const Health = {
+  type: 'object',
+  required: ['status', 'clickhouse'],
+  properties: { status: { type: 'string', enum: ['ok', 'starting', 'unavailable'] }, clickhouse: { type: 'string' }, reason: { type: 'string' } },
+} as const
+
+/** `GET /healthz`: 200 when ClickHouse answers (and the optional readiness check passes), 503 otherwise. Public: load balancers call it. */
+export function registerHealth(app: FastifyInstance, opts: Pick<ApiOptions, 'clickhouse' | 'ready'>): void {
   app.get(
     '/healthz',
     {
-      schema: {
-        response: {
-          200: { type: 'object', properties: { status: { type: 'string' }, clickhouse: { type: 'string' } } },
-          503: { type: 'object', properties: { status: { type: 'string' }, clickhouse: { type: 'string' }, reason: { type: 'string' } } },
-        },
-      },
+      config: { access: 'public' },
+      schema: { summary: 'Health of the API and its ClickHouse', tags: ['health'], response: { 200: Health, 503: Health } },
     },
     async (_req, reply) => {
       const ch = opts.clickhouse

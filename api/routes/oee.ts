@@ -1,44 +1,95 @@
 import type { FastifyInstance } from 'fastify'
-import type Type from 'typebox'
-import type { Clickhouse } from '../../stream/index.ts'
-import { ApiError } from '../errors.ts'
-import { oee } from '../oee-service.ts'
+import type { Static } from 'typebox'
+import type { ApiOptions } from '../app.ts'
+import { requireFactory } from '../auth/index.ts'
+import { sendTable, type CsvColumn } from '../http/index.ts'
+import { oee, type OeeResponse } from '../kpi-service.ts'
+import type { KpiFigures } from '../kpi/figures.ts'
+import { parseScope, parseWindow } from '../kpi/params.ts'
+import type { Reference } from '../reference/index.ts'
 import { OeeQuerystring, OeeResponseSchema } from '../schemas.ts'
 
-/** Default micro-stop threshold, seconds (KPI.md). */
-export const DEFAULT_MICRO_STOP_S = 120
-/** Longest window one request may ask for, days. */
-export const MAX_WINDOW_DAYS = 366
+export { DEFAULT_MICRO_STOP_S, MAX_WINDOW_DAYS } from '../kpi/params.ts'
 
-// ISO 8601 date-time with an explicit zone: a bare local time would be read in the server's zone.
-const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/
-
-function parseTime(value: string, param: string): number {
-  const t = ISO.test(value) ? Date.parse(value) : NaN
-  if (Number.isNaN(t)) throw new ApiError('SHOPFLOOR_API_BAD_PARAM', `query parameter "${param}" must be an ISO 8601 date-time with a zone, e.g. 2026-11-21T08:00:00+07:00 (got "${value}")`, param)
-  return t
+/** A row of the OEE table (CSV): one set of figures of the response. */
+interface OeeRow {
+  level: string
+  path: string
+  bucket: string
+  start: string
+  end: string
+  k: KpiFigures
 }
 
-/** `GET /api/v1/oee?machine=ID|line=ID&from=ISO&to=ISO[&microStop=s]` */
-export function registerOee(app: FastifyInstance, ch: Clickhouse): void {
-  app.get<{ Querystring: Type.Static<typeof OeeQuerystring> }>(
+const FIGURE_COLUMNS = [
+  'availability',
+  'performance',
+  'quality',
+  'oee',
+  ...['plannedBusy', 'setup', 'failure', 'idle', 'actualProduction', 'microStops', 'speed', 'net', 'quality', 'fullyProductive'].map((k) => `waterfall.${k}`),
+  'seconds.plannedStop',
+  'seconds.offline',
+  'counts.produced',
+  'counts.good',
+  'counts.rejected',
+  'failures',
+  'mtbfS',
+  'mttrS',
+  'throughput.producedPerHour',
+  'scrapRatio',
+  'energy.kwh',
+  'outsidePlan.counts.produced',
+]
+
+const COLUMNS: ReadonlyArray<CsvColumn<OeeRow>> = [
+  'level',
+  'path',
+  'bucket',
+  'start',
+  'end',
+  ...FIGURE_COLUMNS.map((c) => ({
+    header: c,
+    value: (r: OeeRow): unknown => c.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown> | null)?.[k], r.k),
+  })),
+  { header: 'flags', value: (r) => r.k.flags.join(' ') },
+]
+
+/** Every set of figures of a response as table rows: the window, its buckets, then the parts. */
+function tableOf(res: OeeResponse): OeeRow[] {
+  const s = res.scope
+  return [
+    { level: s.level, path: s.path, bucket: '', start: s.from, end: s.to, k: res },
+    ...res.buckets.map((b) => ({ level: s.level, path: s.path, bucket: b.key, start: b.start, end: b.end, k: b })),
+    ...res.areas.map((a) => ({ level: 'area', path: a.area, bucket: '', start: s.from, end: s.to, k: a })),
+    ...res.lines.map((l) => ({ level: 'line', path: l.line, bucket: '', start: s.from, end: s.to, k: l })),
+    ...res.machines.map((m) => ({ level: 'machine', path: m.machine, bucket: '', start: s.from, end: s.to, k: m })),
+  ]
+}
+
+/**
+ * `GET /api/v1/oee?machine|line|area|factory=PATH&from=ISO&to=ISO[&bucket=…][&microStop=s]`:
+ * A, P, Q, OEE, the loss waterfall, MTBF/MTTR and the rest, per bucket and per part. CSV: one
+ * row per set of figures.
+ */
+export function registerOee(app: FastifyInstance, opts: ApiOptions, reference: Reference): void {
+  const deps = { clickhouse: opts.clickhouse, reference, now: opts.now ?? Date.now }
+  app.get<{ Querystring: Static<typeof OeeQuerystring> }>(
     '/api/v1/oee',
-    { schema: { querystring: OeeQuerystring, response: { 200: OeeResponseSchema, '4xx': { $ref: 'ErrorBody#' } } } },
-    async (req) => {
+    {
+      config: { access: 'plant' },
+      schema: {
+        summary: 'OEE, its loss waterfall, MTBF and MTTR of a machine, line, area or factory, per bucket',
+        tags: ['kpi'],
+        querystring: OeeQuerystring,
+        response: { 200: OeeResponseSchema, '4xx': { $ref: 'ErrorBody#' } },
+      },
+    },
+    async (req, reply) => {
       const q = req.query
-      if ((q.machine === undefined) === (q.line === undefined)) {
-        throw new ApiError('SHOPFLOOR_API_BAD_PARAM', 'give exactly one of the query parameters "machine" or "line"', q.machine === undefined ? 'machine' : 'line')
-      }
-      const from = parseTime(q.from, 'from')
-      const to = parseTime(q.to, 'to')
-      if (to <= from) throw new ApiError('SHOPFLOOR_API_BAD_PARAM', `query parameter "to" (${q.to}) must be after "from" (${q.from})`, 'to')
-      if (to - from > MAX_WINDOW_DAYS * 86_400_000) throw new ApiError('SHOPFLOOR_API_BAD_PARAM', `the window from "from" to "to" may span at most ${MAX_WINDOW_DAYS} days`, 'to')
-      return oee(ch, {
-        ...(q.machine !== undefined ? { machine: q.machine } : { line: q.line as string }),
-        from,
-        to,
-        microStopS: q.microStop ?? DEFAULT_MICRO_STOP_S,
-      })
+      const scope = parseScope(q, ['machine', 'line', 'area', 'factory'])
+      requireFactory(req, scope.factory)
+      const res = await oee(deps, { scope, ...parseWindow(q), bucket: q.bucket ?? 'none', ...(q.microStop !== undefined ? { microStopS: q.microStop } : {}) })
+      return sendTable(req, reply, res, { rows: tableOf(res), columns: COLUMNS, filename: `oee-${scope.path}` })
     },
   )
 }

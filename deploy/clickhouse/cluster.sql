@@ -19,7 +19,8 @@ CREATE TABLE IF NOT EXISTS shopfloor.machine_state_local ON CLUSTER 'shopfloor' 
   state LowCardinality(String),
   reason Nullable(String) CODEC(ZSTD(1)),
   prev_state LowCardinality(Nullable(String)),
-  prev_ts Nullable(DateTime64(3, 'UTC')) CODEC(DoubleDelta, ZSTD(1))
+  prev_ts Nullable(DateTime64(3, 'UTC')) CODEC(DoubleDelta, ZSTD(1)),
+  prev_since Nullable(DateTime64(3, 'UTC')) CODEC(DoubleDelta, ZSTD(1))
 ) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/shopfloor/machine_state_local', '{replica}')
 PARTITION BY toYYYYMM(ts)
 ORDER BY (factory, machine, ts, event_id)
@@ -141,13 +142,72 @@ CREATE TABLE IF NOT EXISTS shopfloor.machine_rollup_1m_local ON CLUSTER 'shopflo
   ideal_rejected_s SimpleAggregateFunction(sum, Float64) CODEC(Gorilla, ZSTD(1)),
   kwh SimpleAggregateFunction(sum, Float64) CODEC(Gorilla, ZSTD(1)),
   kvarh SimpleAggregateFunction(sum, Float64) CODEC(Gorilla, ZSTD(1)),
-  kw_max SimpleAggregateFunction(max, Float64) CODEC(Gorilla, ZSTD(1))
+  kw_max SimpleAggregateFunction(max, Float64) CODEC(Gorilla, ZSTD(1)),
+  down_runs SimpleAggregateFunction(sumMap, Tuple(Array(UInt32), Array(UInt64)))
 ) ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/shopfloor/machine_rollup_1m_local', '{replica}')
 PARTITION BY toYYYYMM(bucket)
 ORDER BY (factory, line, machine, bucket)
 SETTINGS replicated_deduplication_window = 10000;
 CREATE TABLE IF NOT EXISTS shopfloor.machine_rollup_1m ON CLUSTER 'shopfloor' AS shopfloor.machine_rollup_1m_local
 ENGINE = Distributed('shopfloor', shopfloor, machine_rollup_1m_local, cityHash64(machine));
+
+CREATE TABLE IF NOT EXISTS shopfloor.machine_rollup_15m_local ON CLUSTER 'shopfloor' (
+  factory LowCardinality(String),
+  line LowCardinality(String),
+  machine LowCardinality(String),
+  bucket DateTime('UTC') CODEC(DoubleDelta, ZSTD(1)),
+  running_ms SimpleAggregateFunction(sum, UInt64) CODEC(T64, ZSTD(1)),
+  idle_ms SimpleAggregateFunction(sum, UInt64) CODEC(T64, ZSTD(1)),
+  down_ms SimpleAggregateFunction(sum, UInt64) CODEC(T64, ZSTD(1)),
+  setup_ms SimpleAggregateFunction(sum, UInt64) CODEC(T64, ZSTD(1)),
+  planned_stop_ms SimpleAggregateFunction(sum, UInt64) CODEC(T64, ZSTD(1)),
+  offline_ms SimpleAggregateFunction(sum, UInt64) CODEC(T64, ZSTD(1)),
+  state_events SimpleAggregateFunction(sum, UInt64) CODEC(T64, ZSTD(1)),
+  down_starts SimpleAggregateFunction(sum, UInt64) CODEC(T64, ZSTD(1)),
+  end_state AggregateFunction(argMax, LowCardinality(String), DateTime64(3, 'UTC')),
+  produced SimpleAggregateFunction(sum, UInt64) CODEC(T64, ZSTD(1)),
+  rejected SimpleAggregateFunction(sum, UInt64) CODEC(T64, ZSTD(1)),
+  ideal_produced_s SimpleAggregateFunction(sum, Float64) CODEC(Gorilla, ZSTD(1)),
+  ideal_rejected_s SimpleAggregateFunction(sum, Float64) CODEC(Gorilla, ZSTD(1)),
+  kwh SimpleAggregateFunction(sum, Float64) CODEC(Gorilla, ZSTD(1)),
+  kvarh SimpleAggregateFunction(sum, Float64) CODEC(Gorilla, ZSTD(1)),
+  kw_max SimpleAggregateFunction(max, Float64) CODEC(Gorilla, ZSTD(1)),
+  down_runs SimpleAggregateFunction(sumMap, Tuple(Array(UInt32), Array(UInt64)))
+) ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/shopfloor/machine_rollup_15m_local', '{replica}')
+PARTITION BY toHour(bucket)
+ORDER BY (factory, line, machine, bucket)
+SETTINGS replicated_deduplication_window = 10000;
+CREATE TABLE IF NOT EXISTS shopfloor.machine_rollup_15m ON CLUSTER 'shopfloor' AS shopfloor.machine_rollup_15m_local
+ENGINE = Distributed('shopfloor', shopfloor, machine_rollup_15m_local, cityHash64(machine));
+
+CREATE TABLE IF NOT EXISTS shopfloor.machine_rollup_30m_local ON CLUSTER 'shopfloor' (
+  factory LowCardinality(String),
+  line LowCardinality(String),
+  machine LowCardinality(String),
+  bucket DateTime('UTC') CODEC(DoubleDelta, ZSTD(1)),
+  running_ms SimpleAggregateFunction(sum, UInt64) CODEC(T64, ZSTD(1)),
+  idle_ms SimpleAggregateFunction(sum, UInt64) CODEC(T64, ZSTD(1)),
+  down_ms SimpleAggregateFunction(sum, UInt64) CODEC(T64, ZSTD(1)),
+  setup_ms SimpleAggregateFunction(sum, UInt64) CODEC(T64, ZSTD(1)),
+  planned_stop_ms SimpleAggregateFunction(sum, UInt64) CODEC(T64, ZSTD(1)),
+  offline_ms SimpleAggregateFunction(sum, UInt64) CODEC(T64, ZSTD(1)),
+  state_events SimpleAggregateFunction(sum, UInt64) CODEC(T64, ZSTD(1)),
+  down_starts SimpleAggregateFunction(sum, UInt64) CODEC(T64, ZSTD(1)),
+  end_state AggregateFunction(argMax, LowCardinality(String), DateTime64(3, 'UTC')),
+  produced SimpleAggregateFunction(sum, UInt64) CODEC(T64, ZSTD(1)),
+  rejected SimpleAggregateFunction(sum, UInt64) CODEC(T64, ZSTD(1)),
+  ideal_produced_s SimpleAggregateFunction(sum, Float64) CODEC(Gorilla, ZSTD(1)),
+  ideal_rejected_s SimpleAggregateFunction(sum, Float64) CODEC(Gorilla, ZSTD(1)),
+  kwh SimpleAggregateFunction(sum, Float64) CODEC(Gorilla, ZSTD(1)),
+  kvarh SimpleAggregateFunction(sum, Float64) CODEC(Gorilla, ZSTD(1)),
+  kw_max SimpleAggregateFunction(max, Float64) CODEC(Gorilla, ZSTD(1)),
+  down_runs SimpleAggregateFunction(sumMap, Tuple(Array(UInt32), Array(UInt64)))
+) ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/shopfloor/machine_rollup_30m_local', '{replica}')
+PARTITION BY toHour(bucket)
+ORDER BY (factory, line, machine, bucket)
+SETTINGS replicated_deduplication_window = 10000;
+CREATE TABLE IF NOT EXISTS shopfloor.machine_rollup_30m ON CLUSTER 'shopfloor' AS shopfloor.machine_rollup_30m_local
+ENGINE = Distributed('shopfloor', shopfloor, machine_rollup_30m_local, cityHash64(machine));
 
 CREATE TABLE IF NOT EXISTS shopfloor.machine_rollup_1h_local ON CLUSTER 'shopfloor' (
   factory LowCardinality(String),
@@ -169,13 +229,24 @@ CREATE TABLE IF NOT EXISTS shopfloor.machine_rollup_1h_local ON CLUSTER 'shopflo
   ideal_rejected_s SimpleAggregateFunction(sum, Float64) CODEC(Gorilla, ZSTD(1)),
   kwh SimpleAggregateFunction(sum, Float64) CODEC(Gorilla, ZSTD(1)),
   kvarh SimpleAggregateFunction(sum, Float64) CODEC(Gorilla, ZSTD(1)),
-  kw_max SimpleAggregateFunction(max, Float64) CODEC(Gorilla, ZSTD(1))
+  kw_max SimpleAggregateFunction(max, Float64) CODEC(Gorilla, ZSTD(1)),
+  down_runs SimpleAggregateFunction(sumMap, Tuple(Array(UInt32), Array(UInt64)))
 ) ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/shopfloor/machine_rollup_1h_local', '{replica}')
 PARTITION BY toYear(bucket)
 ORDER BY (factory, line, machine, bucket)
 SETTINGS replicated_deduplication_window = 10000;
 CREATE TABLE IF NOT EXISTS shopfloor.machine_rollup_1h ON CLUSTER 'shopfloor' AS shopfloor.machine_rollup_1h_local
 ENGINE = Distributed('shopfloor', shopfloor, machine_rollup_1h_local, cityHash64(machine));
+
+CREATE TABLE IF NOT EXISTS shopfloor.machine_state_last_local ON CLUSTER 'shopfloor' (
+  factory LowCardinality(String),
+  machine LowCardinality(String),
+  last AggregateFunction(argMax, Tuple(DateTime64(3, 'UTC'), UInt64, String, DateTime64(3, 'UTC')), Tuple(DateTime64(3, 'UTC'), UInt64))
+) ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/shopfloor/machine_state_last_local', '{replica}')
+ORDER BY (factory, machine)
+SETTINGS replicated_deduplication_window = 10000;
+CREATE TABLE IF NOT EXISTS shopfloor.machine_state_last ON CLUSTER 'shopfloor' AS shopfloor.machine_state_last_local
+ENGINE = Distributed('shopfloor', shopfloor, machine_state_last_local, cityHash64(machine));
 
 CREATE TABLE IF NOT EXISTS shopfloor.ingest_watermarks_local ON CLUSTER 'shopfloor' (
   stream LowCardinality(String),
@@ -213,12 +284,17 @@ SELECT factory, line, machine, toDateTime(intDiv(b, 1000), 'UTC') AS bucket,
   countIf(is_event) AS state_events,
   countIf(is_event AND state = 'DOWN' AND ifNull(prev_state, '') != 'DOWN') AS down_starts,
   argMaxState(toLowCardinality(if(is_event, state, ifNull(prev_state, state))), if(is_event, ts, fromUnixTimestamp64Milli(b + 59999, 'UTC'))) AS end_state,
-  0 AS produced, 0 AS rejected, 0 AS ideal_produced_s, 0 AS ideal_rejected_s, 0 AS kwh, 0 AS kvarh, 0 AS kw_max
+  0 AS produced, 0 AS rejected, 0 AS ideal_produced_s, 0 AS ideal_rejected_s, 0 AS kwh, 0 AS kvarh, 0 AS kw_max,
+  sumMap(if(ends_run, [toUInt32(least(greatest(0, t - r0), 4294967295))], emptyArrayUInt32()),
+         if(ends_run, [run_ms + bitShiftLeft(toUInt64(r0 >= b AND r0 < b + 60000), 40)], emptyArrayUInt64())) AS down_runs
 FROM (
   SELECT factory, line, machine, state, prev_state, ts,
     toUnixTimestamp64Milli(ts) AS t,
     if(prev_ts IS NULL, t, toUnixTimestamp64Milli(assumeNotNull(prev_ts))) AS p,
-    arrayJoin(arrayMap(i -> i * 60000, range(intDiv(least(p, t), 60000), intDiv(t, 60000) + 1))) AS b,
+    ifNull(prev_state, '') = 'DOWN' AND state != 'DOWN' AND prev_ts IS NOT NULL AS ends_run,
+    if(ends_run, toUnixTimestamp64Milli(ifNull(prev_since, assumeNotNull(prev_ts))), p) AS r0,
+    arrayJoin(arrayMap(i -> i * 60000, range(intDiv(least(least(p, r0), t), 60000), intDiv(t, 60000) + 1))) AS b,
+    toUInt64(greatest(0, least(t, b + 60000) - greatest(r0, b))) AS run_ms,
     toUInt64(greatest(0, least(t, b + 60000) - greatest(p, b))) AS ms,
     b = intDiv(t, 60000) * 60000 AS is_event
   FROM shopfloor.machine_state_local
@@ -242,45 +318,76 @@ SELECT factory, line, machine, toDateTime(intDiv(intDiv(toUnixTimestamp64Milli(t
 FROM (SELECT factory, line, machine, ts, kwh AS used_kwh, kvarh AS used_kvarh, kw AS power_kw FROM shopfloor.energy_reading_local)
 GROUP BY factory, line, machine, bucket;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS shopfloor.machine_state_to_rollup_1h ON CLUSTER 'shopfloor' TO shopfloor.machine_rollup_1h_local AS
-SELECT factory, line, machine, toDateTime(intDiv(b, 1000), 'UTC') AS bucket,
-  sumIf(ms, prev_state = 'RUNNING') AS running_ms,
-  sumIf(ms, prev_state = 'IDLE') AS idle_ms,
-  sumIf(ms, prev_state = 'DOWN') AS down_ms,
-  sumIf(ms, prev_state = 'SETUP') AS setup_ms,
-  sumIf(ms, prev_state = 'PLANNED_STOP') AS planned_stop_ms,
-  sumIf(ms, prev_state = 'OFFLINE') AS offline_ms,
-  countIf(is_event) AS state_events,
-  countIf(is_event AND state = 'DOWN' AND ifNull(prev_state, '') != 'DOWN') AS down_starts,
-  argMaxState(toLowCardinality(if(is_event, state, ifNull(prev_state, state))), if(is_event, ts, fromUnixTimestamp64Milli(b + 3599999, 'UTC'))) AS end_state,
-  0 AS produced, 0 AS rejected, 0 AS ideal_produced_s, 0 AS ideal_rejected_s, 0 AS kwh, 0 AS kvarh, 0 AS kw_max
-FROM (
-  SELECT factory, line, machine, state, prev_state, ts,
-    toUnixTimestamp64Milli(ts) AS t,
-    if(prev_ts IS NULL, t, toUnixTimestamp64Milli(assumeNotNull(prev_ts))) AS p,
-    arrayJoin(arrayMap(i -> i * 3600000, range(intDiv(least(p, t), 3600000), intDiv(t, 3600000) + 1))) AS b,
-    toUInt64(greatest(0, least(t, b + 3600000) - greatest(p, b))) AS ms,
-    b = intDiv(t, 3600000) * 3600000 AS is_event
-  FROM shopfloor.machine_state_local
-)
+CREATE MATERIALIZED VIEW IF NOT EXISTS shopfloor.machine_rollup_1m_to_15m ON CLUSTER 'shopfloor' TO shopfloor.machine_rollup_15m_local AS
+SELECT factory, line, machine, toDateTime(intDiv(toUInt32(b), 900) * 900, 'UTC') AS bucket,
+  sum(v_running_ms) AS running_ms,
+  sum(v_idle_ms) AS idle_ms,
+  sum(v_down_ms) AS down_ms,
+  sum(v_setup_ms) AS setup_ms,
+  sum(v_planned_stop_ms) AS planned_stop_ms,
+  sum(v_offline_ms) AS offline_ms,
+  sum(v_state_events) AS state_events,
+  sum(v_down_starts) AS down_starts,
+  argMaxMergeState(v_end_state) AS end_state,
+  sum(v_produced) AS produced,
+  sum(v_rejected) AS rejected,
+  sum(v_ideal_produced_s) AS ideal_produced_s,
+  sum(v_ideal_rejected_s) AS ideal_rejected_s,
+  sum(v_kwh) AS kwh,
+  sum(v_kvarh) AS kvarh,
+  max(v_kw_max) AS kw_max,
+  sumMap(v_down_runs) AS down_runs
+FROM (SELECT factory, line, machine, bucket AS b, running_ms AS v_running_ms, idle_ms AS v_idle_ms, down_ms AS v_down_ms, setup_ms AS v_setup_ms, planned_stop_ms AS v_planned_stop_ms, offline_ms AS v_offline_ms, state_events AS v_state_events, down_starts AS v_down_starts, end_state AS v_end_state, produced AS v_produced, rejected AS v_rejected, ideal_produced_s AS v_ideal_produced_s, ideal_rejected_s AS v_ideal_rejected_s, kwh AS v_kwh, kvarh AS v_kvarh, kw_max AS v_kw_max, down_runs AS v_down_runs FROM shopfloor.machine_rollup_1m_local)
 GROUP BY factory, line, machine, bucket;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS shopfloor.production_count_to_rollup_1h ON CLUSTER 'shopfloor' TO shopfloor.machine_rollup_1h_local AS
-SELECT factory, line, machine, toDateTime(intDiv(intDiv(toUnixTimestamp64Milli(ts), 3600000) * 3600000, 1000), 'UTC') AS bucket,
-  0 AS running_ms, 0 AS idle_ms, 0 AS down_ms, 0 AS setup_ms, 0 AS planned_stop_ms, 0 AS offline_ms, 0 AS state_events, 0 AS down_starts, argMaxStateIf(toLowCardinality(''), ts, false) AS end_state,
-  sum(n_produced) AS produced, sum(n_rejected) AS rejected,
-  sum(n_produced * cycle_s) AS ideal_produced_s, sum(n_rejected * cycle_s) AS ideal_rejected_s,
-  0 AS kwh, 0 AS kvarh, 0 AS kw_max
-FROM (SELECT factory, line, machine, ts, produced AS n_produced, rejected AS n_rejected, ideal_cycle_s AS cycle_s FROM shopfloor.production_count_local)
+CREATE MATERIALIZED VIEW IF NOT EXISTS shopfloor.machine_rollup_1m_to_30m ON CLUSTER 'shopfloor' TO shopfloor.machine_rollup_30m_local AS
+SELECT factory, line, machine, toDateTime(intDiv(toUInt32(b), 1800) * 1800, 'UTC') AS bucket,
+  sum(v_running_ms) AS running_ms,
+  sum(v_idle_ms) AS idle_ms,
+  sum(v_down_ms) AS down_ms,
+  sum(v_setup_ms) AS setup_ms,
+  sum(v_planned_stop_ms) AS planned_stop_ms,
+  sum(v_offline_ms) AS offline_ms,
+  sum(v_state_events) AS state_events,
+  sum(v_down_starts) AS down_starts,
+  argMaxMergeState(v_end_state) AS end_state,
+  sum(v_produced) AS produced,
+  sum(v_rejected) AS rejected,
+  sum(v_ideal_produced_s) AS ideal_produced_s,
+  sum(v_ideal_rejected_s) AS ideal_rejected_s,
+  sum(v_kwh) AS kwh,
+  sum(v_kvarh) AS kvarh,
+  max(v_kw_max) AS kw_max,
+  sumMap(v_down_runs) AS down_runs
+FROM (SELECT factory, line, machine, bucket AS b, running_ms AS v_running_ms, idle_ms AS v_idle_ms, down_ms AS v_down_ms, setup_ms AS v_setup_ms, planned_stop_ms AS v_planned_stop_ms, offline_ms AS v_offline_ms, state_events AS v_state_events, down_starts AS v_down_starts, end_state AS v_end_state, produced AS v_produced, rejected AS v_rejected, ideal_produced_s AS v_ideal_produced_s, ideal_rejected_s AS v_ideal_rejected_s, kwh AS v_kwh, kvarh AS v_kvarh, kw_max AS v_kw_max, down_runs AS v_down_runs FROM shopfloor.machine_rollup_1m_local)
 GROUP BY factory, line, machine, bucket;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS shopfloor.energy_reading_to_rollup_1h ON CLUSTER 'shopfloor' TO shopfloor.machine_rollup_1h_local AS
-SELECT factory, line, machine, toDateTime(intDiv(intDiv(toUnixTimestamp64Milli(ts), 3600000) * 3600000, 1000), 'UTC') AS bucket,
-  0 AS running_ms, 0 AS idle_ms, 0 AS down_ms, 0 AS setup_ms, 0 AS planned_stop_ms, 0 AS offline_ms, 0 AS state_events, 0 AS down_starts, argMaxStateIf(toLowCardinality(''), ts, false) AS end_state,
-  0 AS produced, 0 AS rejected, 0 AS ideal_produced_s, 0 AS ideal_rejected_s,
-  sum(used_kwh) AS kwh, sum(ifNull(used_kvarh, 0)) AS kvarh, max(ifNull(power_kw, 0)) AS kw_max
-FROM (SELECT factory, line, machine, ts, kwh AS used_kwh, kvarh AS used_kvarh, kw AS power_kw FROM shopfloor.energy_reading_local)
+CREATE MATERIALIZED VIEW IF NOT EXISTS shopfloor.machine_rollup_1m_to_1h ON CLUSTER 'shopfloor' TO shopfloor.machine_rollup_1h_local AS
+SELECT factory, line, machine, toDateTime(intDiv(toUInt32(b), 3600) * 3600, 'UTC') AS bucket,
+  sum(v_running_ms) AS running_ms,
+  sum(v_idle_ms) AS idle_ms,
+  sum(v_down_ms) AS down_ms,
+  sum(v_setup_ms) AS setup_ms,
+  sum(v_planned_stop_ms) AS planned_stop_ms,
+  sum(v_offline_ms) AS offline_ms,
+  sum(v_state_events) AS state_events,
+  sum(v_down_starts) AS down_starts,
+  argMaxMergeState(v_end_state) AS end_state,
+  sum(v_produced) AS produced,
+  sum(v_rejected) AS rejected,
+  sum(v_ideal_produced_s) AS ideal_produced_s,
+  sum(v_ideal_rejected_s) AS ideal_rejected_s,
+  sum(v_kwh) AS kwh,
+  sum(v_kvarh) AS kvarh,
+  max(v_kw_max) AS kw_max,
+  sumMap(v_down_runs) AS down_runs
+FROM (SELECT factory, line, machine, bucket AS b, running_ms AS v_running_ms, idle_ms AS v_idle_ms, down_ms AS v_down_ms, setup_ms AS v_setup_ms, planned_stop_ms AS v_planned_stop_ms, offline_ms AS v_offline_ms, state_events AS v_state_events, down_starts AS v_down_starts, end_state AS v_end_state, produced AS v_produced, rejected AS v_rejected, ideal_produced_s AS v_ideal_produced_s, ideal_rejected_s AS v_ideal_rejected_s, kwh AS v_kwh, kvarh AS v_kvarh, kw_max AS v_kw_max, down_runs AS v_down_runs FROM shopfloor.machine_rollup_1m_local)
 GROUP BY factory, line, machine, bucket;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS shopfloor.machine_state_to_last ON CLUSTER 'shopfloor' TO shopfloor.machine_state_last_local AS
+SELECT factory, machine, argMaxState((ts, seq, toString(state), since), (ts, seq)) AS last
+FROM (SELECT factory, machine, ts, seq, state, if(ifNull(prev_state, '') = state, ifNull(prev_since, ifNull(prev_ts, ts)), ts) AS since FROM shopfloor.machine_state_local)
+GROUP BY factory, machine;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS shopfloor.machine_state_to_watermarks ON CLUSTER 'shopfloor' TO shopfloor.ingest_watermarks_local AS
 SELECT 'machine_state' AS stream, agent_id, toString(machine) AS machine, max(seq) AS seq
@@ -318,4 +425,5 @@ CREATE TABLE IF NOT EXISTS shopfloor.schema_migrations ON CLUSTER 'shopfloor' AS
 ENGINE = Distributed('shopfloor', shopfloor, schema_migrations_local, version);
 INSERT INTO shopfloor.schema_migrations_local (version, name, applied) VALUES
   (1, 'event tables and machine registry', now64(3)),
-  (2, 'codecs, insert deduplication, state intervals, rollups, ingest watermarks and batch ledger', now64(3));
+  (2, 'codecs, insert deduplication, state intervals, rollups, ingest watermarks and batch ledger', now64(3)),
+  (3, 'run start on state rows, DOWN runs by length in the rollups, latest state per machine, 15- and 30-minute rollups, coarser rollups fed from the minute rollup', now64(3));

@@ -22,6 +22,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   validate: async () => (await import('./commands/validate.ts')).validate,
   discover: async () => (await import('./commands/discover.ts')).discover,
   scan: async () => (await import('./commands/scan.ts')).scan,
+  'api-key': async () => (await import('./commands/api-key.ts')).apiKey,
 }
 
 const SUMMARIES: Record<string, string> = {
@@ -33,6 +34,7 @@ const SUMMARIES: Record<string, string> = {
   validate: 'check an agent config file: validate FILE',
   discover: 'browse an OPC UA server and print a config fragment: discover opc.tcp://HOST:PORT',
   scan: 'read a Modbus device\'s registers and show their plausible decodings: scan modbus://HOST:PORT?unit=1 --holding 0-99',
+  'api-key': 'create, list or revoke the API\'s keys: api-key create --name NAME --role admin',
 }
 
 function help(): string {

@@ -7,6 +7,8 @@ import { StreamError } from '../errors.ts'
 export interface LastState {
   readonly ts: number
   readonly state: string
+  /** When the machine entered this state: the start of its run of equal states (absent in ledger entries written before schema version 3: `ts`). */
+  readonly since?: number
 }
 
 /** Filter context of a batch: the watermarks and last states it started from, for the keys it touched. */
@@ -52,16 +54,19 @@ export async function loadWatermarks(ch: Clickhouse, stream: string, machines: r
 /** Latest state event of each machine, by (ts, seq). */
 export async function loadLastStates(ch: Clickhouse, machines: readonly string[]): Promise<Map<string, LastState>> {
   const factories = [...new Set(machines.map((m) => m.split('/').slice(0, 3).join('/')))]
-  const rows = await select<{ machine: string; t: string | number; s: string }>(
+  const rows = await select<{ machine: string; t: string | number; s: string; since: string | number }>(
     ch,
     'last machine states',
-    `SELECT machine, toUnixTimestamp64Milli(argMax(ts, (ts, seq))) AS t, argMax(state, (ts, seq)) AS s
-     FROM ${ch.database}.machine_state
-     WHERE factory IN {factories:Array(String)} AND machine IN {machines:Array(String)}
-     GROUP BY machine`,
+    `SELECT machine, toUnixTimestamp64Milli(l.1) AS t, l.2 AS s,
+            -- a run of equal states began at prev_since when this event continued it (before schema version 3: prev_ts)
+            toUnixTimestamp64Milli(if(l.3 = l.2, ifNull(l.4, ifNull(l.5, l.1)), l.1)) AS since
+     FROM (SELECT machine, argMax((ts, state, prev_state, prev_since, prev_ts), (ts, seq)) AS l
+           FROM ${ch.database}.machine_state
+           WHERE factory IN {factories:Array(String)} AND machine IN {machines:Array(String)}
+           GROUP BY machine)`,
     { factories, machines },
   )
-  return new Map(rows.map((r) => [r.machine, { ts: Number(r.t), state: r.s }]))
+  return new Map(rows.map((r) => [r.machine, { ts: Number(r.t), state: r.s, since: Number(r.since) }]))
 }
 
 /** Records a batch before its rows are inserted. */

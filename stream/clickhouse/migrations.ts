@@ -1,6 +1,6 @@
 import type { Clickhouse } from './client.ts'
 import { StreamError } from '../errors.ts'
-import { ALL_TABLES, EVENT_TABLES, VIEWS, columnSql, createTableSql, createViewSql, type TableDef } from './schema.ts'
+import { ALL_TABLES, EVENT_TABLES, VIEWS, columnSql, createTableSql, createViewSql, eventRollupViews, viewSelectSql, type TableDef, type ViewDef } from './schema.ts'
 
 export interface Migration {
   readonly version: number
@@ -26,6 +26,30 @@ function alterToDefinition(t: TableDef): string[] {
   const settings = Object.entries(t.settings ?? {})
   if (settings.length) out.push(`ALTER TABLE {db}.${t.name} MODIFY SETTING ${settings.map(([k, v]) => `${k} = ${v}`).join(', ')}`)
   return out
+}
+
+/** Columns version 3 added to the event tables (version 2 brought the tables to their definitions without them). */
+const V3_COLUMNS: Readonly<Record<string, readonly string[]>> = { machine_state: ['prev_since'], machine_rollup_1m: ['down_runs'], machine_rollup_1h: ['down_runs'] }
+const withoutV3Columns = (t: TableDef): TableDef => ({ ...t, columns: t.columns.filter((c) => !V3_COLUMNS[t.name]?.includes(c.name)) })
+/** Tables version 3 created. */
+const V3_TABLES: readonly string[] = ['machine_rollup_15m', 'machine_rollup_30m', 'machine_state_last']
+const tableNamed = (name: string): TableDef => ALL_TABLES.find((t) => t.name === name) as TableDef
+const viewNamed = (name: string): ViewDef => VIEWS.find((v) => v.name === name) as ViewDef
+
+/** Version 2's views: the minute and hour rollups both fed from the event tables, and the watermarks. */
+const V2_VIEWS: readonly ViewDef[] = [...eventRollupViews('1m', 60_000, false), ...eventRollupViews('1h', 3_600_000, false), ...VIEWS.filter((v) => v.to === 'ingest_watermarks')]
+
+/**
+ * Version 3 fills a new rollup with what the minute rollup held before it existed (its view only
+ * sees new inserts). Skips (machine, bucket) rows the rollup has, so that running it again after
+ * an interruption adds nothing twice.
+ */
+const backfill = (suffix: string): string => {
+  const v = viewNamed(`machine_rollup_1m_to_${suffix}`)
+  const cols = tableNamed(`machine_rollup_${suffix}`).columns.map((c) => c.name)
+  return `INSERT INTO {db}.machine_rollup_${suffix} (${cols.join(', ')})
+SELECT ${cols.join(', ')} FROM (${viewSelectSql(v, '{db}')})
+WHERE (machine, bucket) NOT IN (SELECT machine, bucket FROM {db}.machine_rollup_${suffix})`
 }
 
 /**
@@ -102,9 +126,35 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 2,
     name: 'codecs, insert deduplication, state intervals, rollups, ingest watermarks and batch ledger',
     statements: [
-      ...EVENT_TABLES.flatMap(alterToDefinition),
-      ...ALL_TABLES.filter((t) => !EVENT_TABLES.includes(t)).map((t) => createTableSql(t, '{db}')),
-      ...VIEWS.map((v) => createViewSql(v, '{db}')),
+      ...EVENT_TABLES.map(withoutV3Columns).flatMap(alterToDefinition),
+      ...ALL_TABLES.filter((t) => !EVENT_TABLES.includes(t) && !V3_TABLES.includes(t.name)).map((t) => createTableSql(withoutV3Columns(t), '{db}')),
+      ...V2_VIEWS.map((v) => createViewSql(v, '{db}')),
+    ],
+  },
+  {
+    version: 3,
+    name: 'run start on state rows, DOWN runs by length in the rollups, latest state per machine, 15- and 30-minute rollups, coarser rollups fed from the minute rollup',
+    statements: [
+      ...Object.entries(V3_COLUMNS).flatMap(([table, names]) =>
+        tableNamed(table)
+          .columns.filter((c) => names.includes(c.name))
+          .map((c) => `ALTER TABLE {db}.${table} ADD COLUMN IF NOT EXISTS ${columnSql(c)}`),
+      ),
+      ...V3_TABLES.map((t) => createTableSql(tableNamed(t), '{db}')),
+      // The hour rollup is fed from the minute rollup from now on (one rollup view per event
+      // insert instead of two), and the minute rollup's state view adds down_runs. Stop ingest
+      // while upgrading: an insert between a drop and its create would miss a rollup.
+      ...eventRollupViews('1h', 3_600_000).map((v) => `DROP VIEW IF EXISTS {db}.${v.name}`),
+      `DROP VIEW IF EXISTS {db}.machine_state_to_rollup_1m`,
+      createViewSql(viewNamed('machine_state_to_rollup_1m'), '{db}'),
+      createViewSql(viewNamed('machine_rollup_1m_to_1h'), '{db}'),
+      createViewSql(viewNamed('machine_rollup_1m_to_15m'), '{db}'),
+      createViewSql(viewNamed('machine_rollup_1m_to_30m'), '{db}'),
+      backfill('15m'),
+      backfill('30m'),
+      createViewSql(viewNamed('machine_state_to_last'), '{db}'),
+      // argMax states merge to the same latest event however often this runs.
+      `INSERT INTO {db}.machine_state_last (factory, machine, last) ${viewSelectSql(viewNamed('machine_state_to_last'), '{db}')}`,
     ],
   },
 ]

@@ -3,12 +3,13 @@ import { join } from 'node:path'
 import { stringify } from 'yaml'
 import { FactorySim } from '../../../connectors/index.ts'
 import { cliLogger } from '../logging.ts'
-import { buildApp } from '../../../api/index.ts'
+import { ApiKeyStore, DOCS_PREFIX, buildApp, keysFileFromEnv } from '../../../api/index.ts'
 import { brokersFromEnv, DEFAULT_TOPIC_PREFIX } from '../../../stream/index.ts'
 import { EdgeAgent } from '../../agent.ts'
 import { parseEdgeConfig } from '../../config/load.ts'
 import { openStore, openTransport, startIngest } from '../pipeline.ts'
 import { EXIT, type Command } from '../run.ts'
+import { demoAdminKey } from './api-key.ts'
 import { untilSignal } from './signals.ts'
 
 export const demo: Command = {
@@ -38,7 +39,10 @@ export const demo: Command = {
     await startIngest({ subscriber: transport.subscriber, clickhouse: store, logger })
     const agent = new EdgeAgent({ config, publisher: transport.publisher, logger })
     await agent.start()
-    const app = await buildApp({ clickhouse: store, logger })
+    const keys = ApiKeyStore.open(keysFileFromEnv(dataDir))
+    const keyFile = join(dataDir, 'demo', 'admin.key')
+    const admin = await demoAdminKey(keys, keyFile)
+    const app = await buildApp({ clickhouse: store, logger, keys })
     await app.listen({ port, host })
 
     const base = `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`
@@ -53,7 +57,10 @@ export const demo: Command = {
         `  events   ${transport.describe} -> ClickHouse ${store.describe}`,
         `  API      ${base}/api/v1/machines`,
         `  line OEE ${base}/api/v1/oee?line=${line}&from=${from}&to=${to}`,
+        `  docs     ${base}${DOCS_PREFIX} (OpenAPI: ${base}/openapi.json)`,
         `  health   ${base}/healthz`,
+        `  API key  ${admin.key} (admin, ${admin.created ? 'new' : 'reused'}; kept in ${keyFile})`,
+        `           curl -H "Authorization: Bearer $(cat ${keyFile})" '${base}/api/v1/machines'`,
         'Ctrl+C stops it.',
         '',
       ].join('\n'),

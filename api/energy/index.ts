@@ -1,0 +1,15 @@
+// Public surface of the energy KPIs: the pure functions (time-of-use, prices, cost, demand, SEC,
+// energy by state and time element, CO2, meter checks) and the service behind GET /api/v1/energy.
+export { touPeriodAt, localSlot, inForce, type TouAt, type LocalSlot } from './tou.ts'
+export { priceOf, type PriceAt } from './tariff.ts'
+export { energyCost, classifySlot, classifyLocal, assertInOneSlot, addCost, emptyCost, SLOT_MS, type EnergyInterval, type PricingContext, type SlotClass, type EnergyCost, type PeriodCost } from './cost.ts'
+export { peakDemand, intervalKw, loadFactor, hoursOf, DEMAND_INTERVAL_MS, type Peak } from './demand.ts'
+export { powerFactor, sec, share } from './ratios.ts'
+export { addByState, idleEnergy, addOeeTime, oeeElementOf, noStateKwh, noOeeTimeKwh, type KwhByState, type KwhByOeeTime, type TimeKind } from './states.ts'
+export { emissionFactorFor, co2Kg, type FactorFor } from './emission.ts'
+export { checkMeterDeltas, type MeterDelta, type MeterCheck, type MeterProblem, type RejectedDelta } from './meter.ts'
+export { energyLayout, type EnergyLayout, type EnergySlice, type LayoutOptions } from './layout.ts'
+export { energyFigures, type EnergyFigures, type EnergyFlag } from './figures.ts'
+export { energy, DEFAULT_MAX_KW, type EnergyDeps, type EnergyQuery, type EnergyResponse, type EnergyBucket, type MachineEnergy } from './service.ts'
+export { EnergyQuerystring, EnergyResponseSchema, ENERGY_FLAGS } from './schema.ts'
+export { EnergyError, type EnergyErrorCode } from './errors.ts'
