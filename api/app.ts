@@ -5,6 +5,7 @@ import { registerAuth, type ApiKeyStore, type RateLimitOptions } from './auth/in
 import { ApiError, ErrorBody } from './errors.ts'
 import { registerOpenApi } from './http/openapi.ts'
 import { loadReference, type Reference } from './reference/index.ts'
+import { registerDashboard } from './dashboard/serve.ts'
 import { registerHealth } from './routes/health.ts'
 import { registerMachines } from './routes/machines.ts'
 import { registerDowntime } from './routes/downtime.ts'
@@ -114,6 +115,7 @@ export async function buildApp(opts: ApiOptions): Promise<FastifyInstance> {
   registerAuth(app, { keys: opts.keys, ...(opts.rateLimit !== undefined ? { rateLimit: opts.rateLimit } : {}), ...(opts.now ? { now: opts.now } : {}) })
   await registerOpenApi(app)
   registerHealth(app, opts)
+  await registerDashboard(app)
   const reference = opts.reference ?? loadReference()
   registerMachines(app, opts.clickhouse)
   registerRegistry(app, opts.clickhouse, reference)

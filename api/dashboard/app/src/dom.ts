@@ -1,0 +1,23 @@
+/** A tiny element builder: text children are escaped by construction (no innerHTML anywhere). */
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string | number | boolean | undefined | ((e: Event) => void)> = {},
+  ...children: Array<Node | string | null | undefined | false>
+): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag)
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === false) continue
+    if (typeof v === 'function') el.addEventListener(k.replace(/^on/, ''), v)
+    else el.setAttribute(k, v === true ? '' : String(v))
+  }
+  for (const c of children) if (c !== null && c !== undefined && c !== false) el.append(c)
+  return el
+}
+
+/** Replaces an element's content. */
+export function mount(el: HTMLElement, ...children: Array<Node | string>): void {
+  el.replaceChildren(...children)
+}
+
+/** The last path segment: machine and line ids. */
+export const leaf = (path: string): string => path.slice(path.lastIndexOf('/') + 1)
