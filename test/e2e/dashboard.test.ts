@@ -13,9 +13,8 @@ import { join } from 'node:path'
 import { chromium, type Browser } from 'playwright-core'
 import { build } from 'vite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { silentLogger } from '../../connectors/common/logger.ts'
-import { EventCodec, Ingest, migrate, openClickhouse, type Clickhouse, type MachineStateCode, type ShopfloorEvent } from '../../stream/index.ts'
-import { TEST_FACTORY, announceMachines, testApi, type TestApi } from '../support/api.ts'
+import { migrate, openClickhouse, type Clickhouse, type MachineStateCode, type ShopfloorEvent } from '../../stream/index.ts'
+import { TEST_FACTORY, announceMachines, storeEvents, testApi, type TestApi } from '../support/api.ts'
 import { freePort } from '../support/wait.ts'
 
 const CHROMIUM = process.env['SHOPFLOOR_CHROMIUM'] ?? '/usr/bin/chromium'
@@ -103,11 +102,7 @@ beforeAll(async () => {
   const last = (res.json() as { buckets: Array<{ key: string; start: string; end: string }> }).buckets.at(-1)
   expect(last, 'the seed calendar of the demo factory has a shift in any 24 hours').toBeDefined()
   shift = { start: Date.parse(last!.start), key: last!.key }
-  const codec = new EventCodec()
-  const ingest = new Ingest({ clickhouse: ch, codec, logger: silentLogger })
-  const events = scenario(shift.start, now - shift.start)
-  await ingest.handle(events.map((e, i) => ({ topic: `shopfloor.${e.type}`, key: null, value: codec.encode(e), partition: 0, offset: String(i) })))
-  expect(ingest.stats.malformed).toBe(0)
+  expect((await storeEvents(ch, scenario(shift.start, now - shift.start))).malformed).toBe(0)
   const port = await freePort()
   await api.app.listen({ port, host: '127.0.0.1' })
   base = `http://127.0.0.1:${port}`

@@ -33,10 +33,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { silentLogger } from '../../connectors/common/logger.ts'
 import type { EnergyResponse } from '../../api/energy/service.ts'
-import { EventCodec, Ingest, migrate, openClickhouse, type Clickhouse, type MachineStateCode, type ShopfloorEvent } from '../../stream/index.ts'
-import { testApi, type TestApi, type TestRole } from '../support/api.ts'
+import { migrate, openClickhouse, type Clickhouse, type MachineStateCode, type ShopfloorEvent } from '../../stream/index.ts'
+import { storeEvents, testApi, type TestApi, type TestRole } from '../support/api.ts'
 
 const FACTORY = 'hcmc/vsip-1/saigon-pcb'
 const LINE = `${FACTORY}/smt/line-1`
@@ -122,11 +121,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'shopfloor-api-energy-'))
   ch = await openClickhouse({ path: join(dir, 'chdb'), database: 'api_energy' })
   await migrate(ch)
-  const codec = new EventCodec()
-  const ingest = new Ingest({ clickhouse: ch, codec, logger: silentLogger })
-  const events = scenario()
-  await ingest.handle(events.map((e, i) => ({ topic: `shopfloor.${e.type}`, key: null, value: codec.encode(e), partition: 0, offset: String(i) })))
-  expect(ingest.stats.malformed).toBe(0)
+  expect((await storeEvents(ch, scenario())).malformed).toBe(0)
   api = await testApi({ clickhouse: ch, now: () => NOW })
 })
 

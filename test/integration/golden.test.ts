@@ -7,17 +7,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadReference, type Reference } from '../../api/reference/index.ts'
-import { silentLogger } from '../../connectors/common/logger.ts'
-import { EventCodec, Ingest, migrate, openClickhouse, type Clickhouse, type IncomingMessage, type ShopfloorEvent } from '../../stream/index.ts'
+import { migrate, openClickhouse, type Clickhouse } from '../../stream/index.ts'
 import { caseEvents, goldenCaseNames, loadGoldenCase, mismatches, ms, referenceFor, type GoldenCase } from '../golden/golden-case.ts'
-import { testApi, type TestApi } from '../support/api.ts'
+import { storeEvents, testApi, type TestApi } from '../support/api.ts'
 
 const DEFAULT_NOW = '2027-01-01T00:00:00+07:00'
 
 let dir: string
 let root: Clickhouse
 let base: Reference
-const codec = new EventCodec()
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'shopfloor-golden-'))
@@ -29,20 +27,16 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true })
 })
 
-const messages = (events: readonly ShopfloorEvent[]): IncomingMessage[] =>
-  events.map((e, i) => ({ topic: `shopfloor.${e.type}`, key: null, value: codec.encode(e), partition: 0, offset: String(i) }))
-
 /** A database of its own, migrated, holding the case's events as ingest stored them. */
 async function ingestCase(c: GoldenCase): Promise<Clickhouse> {
   const database = `golden_${c.name.replaceAll('-', '_')}`
   const ch = { ...root, database }
   await root.client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` })
   await migrate(ch)
-  const ingest = new Ingest({ clickhouse: ch, codec, logger: silentLogger })
   const events = caseEvents(c)
-  await ingest.handle(messages(events))
-  expect(ingest.stats.malformed, `${c.name}: events ingest could not store`).toBe(0)
-  expect(ingest.stats.messages).toBe(events.length)
+  const stats = await storeEvents(ch, events)
+  expect(stats.malformed, `${c.name}: events ingest could not store`).toBe(0)
+  expect(stats.messages).toBe(events.length)
   return ch
 }
 

@@ -7,7 +7,8 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { buildApp, type ApiOptions } from '../../api/app.ts'
 import { ApiKeyStore } from '../../api/auth/index.ts'
 import { loadReference, type Reference } from '../../api/reference/index.ts'
-import { migrate, openClickhouse, type Clickhouse } from '../../stream/index.ts'
+import { silentLogger } from '../../connectors/common/logger.ts'
+import { EventCodec, Ingest, migrate, openClickhouse, type Clickhouse, type IngestStats, type ShopfloorEvent } from '../../stream/index.ts'
 
 /** The demo factory (connectors/simulator SMT_SITE): the `plant` key's scope. */
 export const TEST_FACTORY = 'hcmc/vsip-1/saigon-pcb'
@@ -86,6 +87,17 @@ export async function testStore(database: string): Promise<{ ch: Clickhouse; clo
       rmSync(dir, { recursive: true, force: true })
     },
   }
+}
+
+/**
+ * Stores events the way production does: encoded, then through the ingest worker's batch handler
+ * (watermarks, prev_state, the rollup views). Returns ingest's counters for the test to check.
+ */
+export async function storeEvents(ch: Clickhouse, events: readonly ShopfloorEvent[]): Promise<IngestStats> {
+  const codec = new EventCodec()
+  const ingest = new Ingest({ clickhouse: ch, codec, logger: silentLogger })
+  await ingest.handle(events.map((e, i) => ({ topic: `shopfloor.${e.type}`, key: null, value: codec.encode(e), partition: 0, offset: String(i) })))
+  return ingest.stats
 }
 
 /** A machine as its agent announces it (the registry row in ClickHouse). */

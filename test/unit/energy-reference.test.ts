@@ -1,39 +1,12 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { loadEnergyReference } from '../../api/reference/energy.ts'
-import { DEFAULT_SEED_DIR, SeedError } from '../../api/reference/index.ts'
+import { DEFAULT_SEED_DIR } from '../../api/reference/index.ts'
+import { seedCopies, seedErrorOf } from '../support/seed.ts'
 
-const dirs: string[] = []
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true })
-})
-
-/** A copy of the shipped seed directory with one file's text edited. */
-function seedDir(file?: string, edit?: (text: string) => string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'shopfloor-energy-seed-'))
-  dirs.push(dir)
-  cpSync(DEFAULT_SEED_DIR, dir, { recursive: true })
-  if (file && edit) {
-    const path = join(dir, file)
-    const before = readFileSync(path, 'utf8')
-    const after = edit(before)
-    if (after === before) throw new Error(`the edit of ${file} changed nothing`)
-    writeFileSync(path, after)
-  }
-  return dir
-}
-
-function errorOf(fn: () => unknown): SeedError {
-  try {
-    fn()
-  } catch (e) {
-    if (e instanceof SeedError) return e
-    throw e
-  }
-  throw new Error('no error thrown')
-}
+const seedDir = seedCopies('shopfloor-energy-seed-')
+const errorOf = seedErrorOf
 
 /** The 1-based line of the first occurrence of `text` in a shipped seed file. */
 const lineOf = (file: string, text: string): number => {
@@ -173,10 +146,11 @@ describe('loadEnergyReference', () => {
   ]
   for (const c of cases) {
     it(`loadEnergyReference refuses ${c.name}, naming file, line and path`, () => {
-      const e = errorOf(() => loadEnergyReference(seedDir(c.file, c.edit)))
+      const dir = seedDir(c.file, c.edit)
+      const e = errorOf(() => loadEnergyReference(dir))
       expect(e.code).toBe('SHOPFLOOR_SEED_INVALID')
       expect(e.message).toMatch(c.want)
-      expect(e.message.startsWith(join(dirs.at(-1)!, c.file))).toBe(true)
+      expect(e.message.startsWith(join(dir, c.file))).toBe(true)
     })
   }
 })

@@ -1,40 +1,13 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Type from 'typebox'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { planSegments } from '../../api/calendar/index.ts'
-import { DEFAULT_SEED_DIR, SeedError, factoryOf, loadReference, loadYamlFile, parseSeedText, sectorOf } from '../../api/reference/index.ts'
+import { DEFAULT_SEED_DIR, factoryOf, loadReference, loadYamlFile, parseSeedText, sectorOf } from '../../api/reference/index.ts'
+import { seedCopies, seedErrorOf } from '../support/seed.ts'
 
-const dirs: string[] = []
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true })
-})
-
-/** A copy of the shipped seed directory with one file's text edited. */
-function seedDir(file?: string, edit?: (text: string) => string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'shopfloor-seed-'))
-  dirs.push(dir)
-  cpSync(DEFAULT_SEED_DIR, dir, { recursive: true })
-  if (file && edit) {
-    const path = join(dir, file)
-    const before = readFileSync(path, 'utf8')
-    const after = edit(before)
-    if (after === before) throw new Error(`the edit of ${file} changed nothing`)
-    writeFileSync(path, after)
-  }
-  return dir
-}
-
-function errorOf(fn: () => unknown): SeedError {
-  try {
-    fn()
-  } catch (e) {
-    if (e instanceof SeedError) return e
-    throw e
-  }
-  throw new Error('no error thrown')
-}
+const seedDir = seedCopies('shopfloor-seed-')
+const errorOf = seedErrorOf
 
 describe('loadYamlFile', () => {
   const Schema = Type.Object(
