@@ -10,8 +10,9 @@ import { OUTSIDE_KINDS } from './kpi/totals.ts'
  */
 
 const Ratio = Type.Union([Type.Number(), Type.Null()], { description: 'A ratio (0.85 = 85 %); null when its denominator is 0' })
-const NullableNumber = (description: string) => Type.Union([Type.Number(), Type.Null()], { description })
-const Iso = (description: string) => Type.String({ description: `${description}, ISO 8601 UTC` })
+/** A number or null, with its description (the KPI and energy schemas share these pieces). */
+export const NullableNumber = (description: string) => Type.Union([Type.Number(), Type.Null()], { description })
+export const Iso = (description: string) => Type.String({ description: `${description}, ISO 8601 UTC` })
 
 /** Flags a set of figures can carry (api/kpi/figures.ts KpiFlag). */
 export const KPI_FLAGS = [
@@ -101,7 +102,8 @@ const Judge = Type.Object(
   { description: "How a line is judged: this machine's good output at the line's ideal cycle time" },
 )
 
-const ScopeParams = {
+/** Exactly one of these names the scope of a KPI or energy request (the route checks "exactly one"). */
+export const ScopeParams = {
   machine: Type.Optional(Type.String({ minLength: 1, description: 'Machine path, region/park/factory/area/line/machine' })),
   line: Type.Optional(Type.String({ minLength: 1, description: 'Line path, region/park/factory/area/line' })),
   area: Type.Optional(Type.String({ minLength: 1, description: 'Area path, region/park/factory/area' })),
@@ -115,30 +117,40 @@ const WindowParams = {
   ),
 }
 
+/** `bucket`: none (default) or a calendar bucket size. */
+export const BucketParam = {
+  bucket: Type.Optional(
+    Type.Enum(['none', ...BUCKET_SIZES], { description: "Buckets on the factory's clock: none (default), hour, shift (the calendar's shifts), day, week (ISO), month" }),
+  ),
+}
+
 export const OeeQuerystring = Type.Object(
   {
     ...ScopeParams,
     ...WindowParams,
-    bucket: Type.Optional(
-      Type.Enum(['none', ...BUCKET_SIZES], { description: "Buckets on the factory's clock: none (default), hour, shift (the calendar's shifts), day, week (ISO), month" }),
-    ),
+    ...BucketParam,
     ...FormatQuery,
   },
   { additionalProperties: false },
 )
 
+/** What every KPI and energy response says about the scope it answers for. */
+export const ScopeFields = {
+  level: Type.Enum(['machine', 'line', 'area', 'factory']),
+  path: Type.String(),
+  factory: Type.String(),
+  from: Iso('Window start'),
+  to: Iso('Window end'),
+  bucket: Type.String(),
+  timezone: Type.String({ description: "The factory's timezone: buckets, shifts and time-of-use periods follow it" }),
+  calendar: Type.String({ description: "Id of the factory's calendar" }),
+  calendarDefaulted: Type.Boolean(),
+}
+
 export const OeeResponseSchema = Type.Object({
   scope: Type.Object({
-    level: Type.Enum(['machine', 'line', 'area', 'factory']),
-    path: Type.String(),
-    factory: Type.String(),
-    from: Iso('Window start'),
-    to: Iso('Window end'),
-    bucket: Type.String(),
+    ...ScopeFields,
     microStopS: Type.Number({ description: 'The micro-stop threshold used, seconds' }),
-    timezone: Type.String({ description: "The factory's timezone: buckets and shifts follow it" }),
-    calendar: Type.String({ description: "Id of the factory's calendar" }),
-    calendarDefaulted: Type.Boolean(),
     machine: Type.Optional(Type.String()),
     line: Type.Optional(Type.String()),
   }),

@@ -1,10 +1,7 @@
 /** Query and response schemas of `GET /api/v1/energy` (TypeBox, JSON Schema): fastify validates and serializes with them. */
 import Type from 'typebox'
-import { BUCKET_SIZES } from '../calendar/index.ts'
 import { FormatQuery } from '../http/index.ts'
-
-const NullableNumber = (description: string) => Type.Union([Type.Number(), Type.Null()], { description })
-const Iso = (description: string) => Type.String({ description: `${description}, ISO 8601 UTC` })
+import { BucketParam, Iso, NullableNumber, ScopeFields, ScopeParams } from '../schemas.ts'
 
 export const ENERGY_FLAGS = [
   'cost_incomplete',
@@ -17,13 +14,10 @@ export const ENERGY_FLAGS = [
 
 export const EnergyQuerystring = Type.Object(
   {
-    machine: Type.Optional(Type.String({ minLength: 1, description: 'Machine path, region/park/factory/area/line/machine' })),
-    line: Type.Optional(Type.String({ minLength: 1, description: 'Line path, region/park/factory/area/line' })),
-    area: Type.Optional(Type.String({ minLength: 1, description: 'Area path, region/park/factory/area' })),
-    factory: Type.Optional(Type.String({ minLength: 1, description: 'Factory path, region/park/factory' })),
+    ...ScopeParams,
     from: Type.String({ description: 'Window start, ISO 8601 with a zone, on a whole minute (2026-11-21T06:00:00+07:00)' }),
     to: Type.String({ description: 'Window end (exclusive), ISO 8601 with a zone, on a whole minute; at most 366 days after from' }),
-    bucket: Type.Optional(Type.Enum(['none', ...BUCKET_SIZES], { description: "Buckets on the factory's clock: none (default), hour, shift, day, week (ISO), month" })),
+    ...BucketParam,
     maxKw: Type.Optional(
       Type.Number({ exclusiveMinimum: 0, maximum: 1_000_000, description: 'Highest plausible mean power of one machine, kW: a meter reading implying more is left out. Default 2000' }),
     ),
@@ -108,15 +102,7 @@ const Effective = { effectiveFrom: Type.Union([Type.String(), Type.Null()]), eff
 
 export const EnergyResponseSchema = Type.Object({
   scope: Type.Object({
-    level: Type.Enum(['machine', 'line', 'area', 'factory']),
-    path: Type.String(),
-    factory: Type.String(),
-    from: Iso('Window start'),
-    to: Iso('Window end'),
-    bucket: Type.String(),
-    timezone: Type.String({ description: "The factory's timezone: buckets and time-of-use periods follow it" }),
-    calendar: Type.String(),
-    calendarDefaulted: Type.Boolean(),
+    ...ScopeFields,
     voltageLevel: Type.String({ description: 'Supply voltage level of the tariff (factories.yaml)' }),
     voltageLevelDefaulted: Type.Boolean(),
     maxKw: Type.Number(),
