@@ -2,7 +2,7 @@ import avro from 'avsc'
 import { StreamError } from './errors.ts'
 import { EVENT_TYPES, type EventType, type ShopfloorEvent } from './events.ts'
 import { fingerprintBytes } from './fingerprint.ts'
-import { confluentFrame, parseFrame, singleObjectFrame } from './framing.ts'
+import { CONFLUENT_HEADER_LENGTH, CONFLUENT_MAGIC, SINGLE_OBJECT_HEADER_LENGTH, confluentFrame, parseFrame, singleObjectFrame } from './framing.ts'
 import { SCHEMA_DIR, loadSchemaVersions, type SchemaVersion } from './schema-catalog.ts'
 import { DEFAULT_TOPIC_PREFIX, topicFor } from './topics.ts'
 import { subjectFor, type SchemaRegistryClient } from './registry/client.ts'
@@ -28,6 +28,15 @@ export interface EventCodecOptions {
    * where schemas are registered by a deploy step). Default: true.
    */
   autoRegister?: boolean
+}
+
+/** What {@link EventCodec.writerOf} tells of a message. */
+export interface MessageWriter {
+  readonly eventType: EventType
+  /** The writer schema. */
+  readonly type: avro.Type
+  /** Offset of the Avro body in the message (after the framing's header). */
+  readonly bodyStart: number
 }
 
 /** A writer schema the codec can read, with its event type. */
@@ -185,6 +194,50 @@ export class EventCodec {
         throw new StreamError('SHOPFLOOR_CODEC_NOT_SINGLE_OBJECT', `message is not Avro single-object encoded (no C3 01 marker): ${frame.reason}`)
     }
   }
+
+  /**
+   * The writer schema of a message and where its Avro body starts, without decoding the body:
+   * what ingest's fast path (clickhouse/avro-rows.ts) needs. The object returned is the codec's
+   * own, shared between calls. Undefined when the framing is neither, or names a schema this codec
+   * does not know yet: {@link decode}/{@link decodeAsync} then say why, or fetch it.
+   */
+  writerOf(buf: Uint8Array): MessageWriter | undefined {
+    if (buf.length >= SINGLE_OBJECT_HEADER_LENGTH && buf[0] === 0xc3 && buf[1] === 0x01) {
+      // Consecutive messages mostly share their writer (one topic per event type): compare the 8
+      // fingerprint bytes with the last one before looking the fingerprint up by its hex text.
+      let w = this.#lastSingle
+      if (w) {
+        const fp = w.fingerprint
+        for (let i = 0; i < 8; i++) {
+          if (fp[i] !== buf[2 + i]) {
+            w = undefined
+            break
+          }
+        }
+      }
+      if (!w) {
+        const sv = this.#byFingerprint.get(Buffer.from(buf.buffer, buf.byteOffset + 2, 8).toString('hex'))
+        if (!sv) return undefined
+        w = { eventType: sv.eventType, type: sv.type, bodyStart: SINGLE_OBJECT_HEADER_LENGTH, fingerprint: sv.fingerprint }
+        this.#singleWriters.set(sv, w)
+      }
+      this.#lastSingle = w
+      return w
+    }
+    if (buf.length >= CONFLUENT_HEADER_LENGTH && buf[0] === CONFLUENT_MAGIC) {
+      const id = ((buf[1] as number) * 2 ** 24) + (((buf[2] as number) << 16) | ((buf[3] as number) << 8) | (buf[4] as number))
+      const writer = this.#byId.get(id)
+      if (!writer) return undefined
+      let w = this.#confluentWriters.get(writer)
+      if (!w) this.#confluentWriters.set(writer, (w = { eventType: writer.eventType, type: writer.type, bodyStart: CONFLUENT_HEADER_LENGTH }))
+      return w
+    }
+    return undefined
+  }
+
+  #lastSingle: (MessageWriter & { readonly fingerprint: Buffer }) | undefined
+  readonly #singleWriters = new Map<SchemaVersion, MessageWriter>()
+  readonly #confluentWriters = new Map<Writer, MessageWriter>()
 
   /** {@link decode}, first fetching from the registry a schema id not seen yet. */
   async decodeAsync(buf: Uint8Array): Promise<ShopfloorEvent> {

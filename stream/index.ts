@@ -39,5 +39,5 @@ export { ALL_TABLES, VIEWS, ROLLUPS, STATE_COLUMNS, DEDUP_WINDOW, type TableDef,
 export { clusterSchemaSql, type ClusterOptions } from './clickhouse/cluster.ts'
 export { insertEvents, insertRows, type InsertOptions } from './clickhouse/writer.ts'
 export { rowsByTable, type Row } from './clickhouse/rows.ts'
-export { Ingest, type IngestStats, type IngestOptions, type IngestHandler } from './ingest.ts'
+export { Ingest, type IngestStats, type IngestOptions, type IngestHandler, type StoredBatch } from './ingest.ts'
 export { KafkaDeadLetters, LoggedDeadLetters, deadLetterTopic, DEAD_LETTER_HEADERS, type DeadLetter, type DeadLetterSink } from './dead-letter.ts'

@@ -27,6 +27,12 @@ export interface LedgerEntry {
   readonly firstOffset: string
   readonly nextOffset: string
   readonly context: BatchContext
+  /**
+   * The entry's version, epoch ms: of two entries for the same first offset the later one counts.
+   * Ingest passes the time it last made sure it owned the partition, so that an entry a zombie
+   * writes late still ranks below its successor's. Default: now.
+   */
+  readonly written?: number
 }
 
 async function select<T>(ch: Clickhouse, what: string, query: string, params: Record<string, unknown>): Promise<T[]> {
@@ -74,7 +80,7 @@ export async function recordBatch(ch: Clickhouse, e: LedgerEntry): Promise<void>
   try {
     await ch.client.insert({
       table: `${ch.database}.ingest_batches`,
-      values: [{ consumer_group: e.group, topic: e.topic, partition: e.partition, first_offset: e.firstOffset, next_offset: e.nextOffset, context: JSON.stringify(e.context), written: Date.now() }],
+      values: [{ consumer_group: e.group, topic: e.topic, partition: e.partition, first_offset: e.firstOffset, next_offset: e.nextOffset, context: JSON.stringify(e.context), written: e.written ?? Date.now() }],
       format: 'JSONEachRow',
       clickhouse_settings: { insert_deduplication_token: '', deduplicate_blocks_in_dependent_materialized_views: 0 },
     })

@@ -35,6 +35,16 @@ export function insertBody(rows: readonly Row[]): string {
 /** Inserts rows into one table of the shopfloor database. */
 export async function insertRows(ch: Clickhouse, table: string, rows: readonly Row[], opts: InsertOptions = {}): Promise<void> {
   if (rows.length === 0) return
+  await insertJsonLines(ch, table, Object.keys(rows[0] as Row), Buffer.from(insertBody(rows)), rows.length, opts)
+}
+
+/**
+ * Inserts `rows` lines of `JSONCompactEachRow` (`body`, each line an array of `columns`) into one
+ * table of the shopfloor database: ingest's fast path builds the lines straight from the Avro
+ * bytes (avro-rows.ts). chDB gets them as bytes through its raw insert; a server in one command.
+ */
+export async function insertJsonLines(ch: Clickhouse, table: string, columns: readonly string[], body: Buffer, rows: number, opts: InsertOptions = {}): Promise<void> {
+  if (rows === 0) return
   // Always set all three: chDB applies settings to its session, where they would otherwise stay.
   const settings = {
     insert_deduplicate: 1 as const,
@@ -43,13 +53,15 @@ export async function insertRows(ch: Clickhouse, table: string, rows: readonly R
   }
   try {
     if (ch.rawInsert) {
-      const columns = Object.keys(rows[0] as Row)
-      await ch.rawInsert({ table: `${ch.database}.${table}`, columns, format: 'JSONCompactEachRow', values: Buffer.from(insertBody(rows)), settings })
+      await ch.rawInsert({ table: `${ch.database}.${table}`, columns, format: 'JSONCompactEachRow', values: body, settings })
     } else {
-      await ch.client.command({ query: insertStatement(`${ch.database}.${table}`, rows), clickhouse_settings: settings })
+      await ch.client.command({
+        query: `INSERT INTO ${ch.database}.${table} (${columns.join(', ')}) FORMAT JSONCompactEachRow\n${body.toString('utf8')}`,
+        clickhouse_settings: settings,
+      })
     }
   } catch (cause) {
-    throw new StreamError('SHOPFLOOR_CLICKHOUSE_INSERT', `insert of ${rows.length} rows into ${ch.database}.${table} on ${ch.describe} failed: ${(cause as Error).message}`, {
+    throw new StreamError('SHOPFLOOR_CLICKHOUSE_INSERT', `insert of ${rows} rows into ${ch.database}.${table} on ${ch.describe} failed: ${(cause as Error).message}`, {
       canRetry: true,
       cause,
     })

@@ -23,8 +23,12 @@ export interface PartitionHandler {
    * Stores one partition's batch; resolves only once stored. `owned()` turns false as soon as a
    * rebalance begins: a handler that records the batch before inserting it checks it in between,
    * so that a batch it records is always one the partition's next owner finds (see ingest.ts).
+   * `confirm()` asks the group coordinator: it commits the batch's first offset (already the
+   * committed one) under this member's generation, and resolves false when the broker refuses
+   * because the group has moved on. A worker that stalled past its session (a zombie, its
+   * partitions given to another) learns so there, even before its consumer does.
    */
-  storeBatch(messages: readonly IncomingMessage[], bounds: BatchBounds, owned?: () => boolean): Promise<void>
+  storeBatch(messages: readonly IncomingMessage[], bounds: BatchBounds, owned?: () => boolean, confirm?: () => Promise<boolean>): Promise<void>
   /**
    * Called with a batch before it waits its turn to be stored (one store runs at a time), so
    * the handler can do the work that needs no store (decoding) while another batch is inserted.
@@ -53,7 +57,11 @@ export interface KafkaSubscriberOptions extends KafkaOptions {
    * to others, ms. At least the broker's group.min.session.timeout.ms (6000). Default 30,000.
    */
   sessionTimeoutMs?: number
-  /** Partitions kafkajs hands over at once (`partitionsConsumedConcurrently`). Default 1. */
+  /**
+   * Partitions kafkajs hands over at once (`partitionsConsumedConcurrently`). Stores stay one at a
+   * time; above 1, a partition whose buffer is full (and waits for its stores) does not hold up the
+   * delivery of the others, so the next batch is ready when an insert ends. Default 3.
+   */
   concurrency?: number
 }
 
@@ -69,6 +77,8 @@ export interface KafkaSubscriberStats {
   droppedOnRebalance: number
   /** Messages behind the end of the assigned partitions (buffered plus not yet fetched). */
   lag: number
+  /** Batches not stored because the group coordinator no longer counted this member in (see `confirm`). */
+  fencedOut: number
 }
 
 interface PartitionState {
@@ -106,7 +116,7 @@ const isPartitionHandler = (h: BatchHandler | PartitionHandler): h is PartitionH
  * the handler can replay it exactly.
  */
 export class KafkaSubscriber implements Subscriber {
-  readonly stats: KafkaSubscriberStats = { batches: 0, messages: 0, commitFailures: 0, rebalances: 0, droppedOnRebalance: 0, lag: 0 }
+  readonly stats: KafkaSubscriberStats = { batches: 0, messages: 0, commitFailures: 0, rebalances: 0, droppedOnRebalance: 0, lag: 0, fencedOut: 0 }
   readonly #consumer: Consumer
   readonly #opts: KafkaSubscriberOptions
   readonly #batchMessages: number
@@ -154,7 +164,7 @@ export class KafkaSubscriber implements Subscriber {
     }
     await this.#consumer.run({
       autoCommit: false,
-      partitionsConsumedConcurrently: this.#opts.concurrency ?? 1,
+      partitionsConsumedConcurrently: this.#opts.concurrency ?? 3,
       eachBatchAutoResolve: false,
       eachBatch: (payload) => this.#eachBatch(payload),
     })
@@ -292,7 +302,9 @@ export class KafkaSubscriber implements Subscriber {
       try {
         handler.prepareBatch?.(messages)
         // One store at a time across partitions: concurrent inserts into chDB only slow each other.
-        const store = this.#storeLock.then(() => (this.#current(st) ? handler.storeBatch(messages, bounds, () => this.#current(st)) : undefined))
+        const store = this.#storeLock.then(() =>
+          this.#current(st) ? handler.storeBatch(messages, bounds, () => this.#current(st), () => this.#confirm(st, bounds)) : undefined,
+        )
         this.#storeLock = store.catch(() => {})
         await store
         if (!this.#current(st)) return false
@@ -320,6 +332,22 @@ export class KafkaSubscriber implements Subscriber {
     this.stats.messages += count
     this.#updateLag()
     return true
+  }
+
+  /** The fence of {@link PartitionHandler.storeBatch}'s `confirm`. */
+  async #confirm(st: PartitionState, bounds: BatchBounds): Promise<boolean> {
+    if (!this.#current(st)) return false
+    try {
+      await this.#consumer.commitOffsets([{ topic: bounds.topic, partition: bounds.partition, offset: bounds.firstOffset }])
+    } catch (err) {
+      this.stats.fencedOut++
+      this.#log.warn({ err, topic: bounds.topic, partition: bounds.partition, from: bounds.firstOffset }, 'the group coordinator refused this member: its partitions belong to another now')
+      // Drop every partition now, as a rebalance would: no flush retries a batch the coordinator
+      // refused, fetching resumes, and the consumer learns of the new generation and rejoins.
+      if (this.#current(st)) this.#nextGeneration('fenced out')
+      return false
+    }
+    return this.#current(st)
   }
 
   /** A timer stores a partition's last messages when no more arrive within the batch delay. */

@@ -172,10 +172,12 @@ async function recompute(ch: Clickhouse, bucketMs: number): Promise<Map<string, 
     ch,
     `SELECT machine, toUnixTimestamp64Milli(ts) AS t, kwh, kvarh, kw FROM ${ch.database}.energy_reading FINAL`,
   )) {
-    const c = cell(r.machine, bucketOf(Number(r.t)))
+    // A reading's energy is of the interval that ends at it (bucket of t - 1 ms); its kW is of its time.
+    const c = cell(r.machine, bucketOf(Number(r.t) - 1))
     add(c, 'kwh', r.kwh)
     add(c, 'kvarh', r.kvarh ?? 0)
-    c['kw_max'] = Math.max((c['kw_max'] as number | undefined) ?? 0, r.kw ?? 0)
+    const k = cell(r.machine, bucketOf(Number(r.t)))
+    k['kw_max'] = Math.max((k['kw_max'] as number | undefined) ?? 0, r.kw ?? 0)
   }
   return out
 }

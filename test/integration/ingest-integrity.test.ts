@@ -20,6 +20,7 @@ import {
   openClickhouse,
   topicFor,
   type Clickhouse,
+  type ShopfloorEvent,
 } from '../../stream/index.ts'
 import { silentLogger } from '../../connectors/common/logger.ts'
 import { kafkaBrokers, uniqueTopic } from '../support/kafka.ts'
@@ -198,6 +199,87 @@ describe('ingest integrity', () => {
       expect(after.k).toBeCloseTo(before.k, 9) // float sums: merges may add in another order
     })
 
+    /**
+     * A store whose first batch ledger entry (its batch filtered, not recorded yet), or first
+     * event-table insert (recorded), waits until `release()`: a worker that stalls there, as a long
+     * GC pause or a frozen VM would stall it, while its consumer stops heartbeating.
+     */
+    function stalling(store: Clickhouse, where: 'before-record' | 'in-insert'): { ch: Clickhouse; hit: () => boolean; release: () => void } {
+      let hit = false
+      let release!: () => void
+      const gate = new Promise<void>((r) => (release = r))
+      const wait = async (): Promise<void> => {
+        hit = true
+        await gate
+      }
+      const client = new Proxy(store.client, {
+        get(target, key) {
+          const v = Reflect.get(target, key, target) as unknown
+          if (key === 'insert' && where === 'before-record') {
+            const insert = target.insert.bind(target)
+            return (async (params: Parameters<typeof insert>[0]) => {
+              if (!hit && params.table.endsWith('.ingest_batches')) await wait()
+              return insert(params)
+            }) as typeof insert
+          }
+          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v
+        },
+      })
+      const raw = store.rawInsert
+      const rawInsert: Clickhouse['rawInsert'] =
+        raw && where === 'in-insert'
+          ? async (params) => {
+              if (!hit && /\.(machine_state|production_count|energy_reading|tag_sample)$/.test(params.table)) await wait()
+              return raw(params)
+            }
+          : raw
+      return { ch: { ...store, client, ...(rawInsert ? { rawInsert } : {}) }, hit: () => hit, release }
+    }
+
+    for (const where of ['before-record', 'in-insert'] as const) {
+      it(`a zombie ingest worker (stalled ${where === 'before-record' ? 'before recording its batch' : 'inside its insert'} until the group expired it) stores nothing twice once it wakes`, async () => {
+        const { prefix, group, brokers } = await prepare(`zombie-${where}`)
+        const store = await freshDatabase(`zombie_${where.replace('-', '_')}`)
+        const events = factoryEvents(3000, where.length)
+        const codec = new EventCodec()
+        await publish(brokers, prefix, events, codec)
+
+        // Worker A stalls in its first batch; its other partitions fill their buffers, its
+        // consumer stops fetching and heartbeating, and the group expires it after 6 s.
+        const stall = stalling(store, where)
+        const a = new Ingest({ clickhouse: stall.ch, codec, logger: silentLogger })
+        const subA = new KafkaSubscriber({ brokers, logger: silentLogger, topics: topicsOf(prefix), groupId: group, batchMessages: 50, sessionTimeoutMs: 6000, retryDelayMs: 200 })
+        await subA.run(a.handle)
+        await waitFor('worker A to stall in its first batch', stall.hit, 30_000)
+
+        // Worker B joins, gets every partition once A's session expired, and stores everything,
+        // with batches of another size (as batches cut by time differ from one worker to another).
+        const b = new Ingest({ clickhouse: store, codec, logger: silentLogger })
+        const subB = new KafkaSubscriber({ brokers, logger: silentLogger, topics: topicsOf(prefix), groupId: group, batchMessages: 70, sessionTimeoutMs: 6000 })
+        await subB.run(b.handle)
+        await waitFor('worker B to store and commit every partition', () => groupCaughtUp(brokers, group, topicsOf(prefix)), 120_000)
+        await expectExactly(store, events)
+
+        // A wakes up and goes on with its batch, as if it still owned the partition.
+        stall.release()
+        await waitFor('worker A to be refused, or to store its batch', () => a.stats.batches > 0 || subA.stats.fencedOut > 0, 30_000)
+        await new Promise((r) => setTimeout(r, 1000))
+        await Promise.all([subA.close(), subB.close()])
+        await expectExactly(store, events)
+        await expectRollupsMatchRaw(store)
+        if (where === 'before-record') {
+          // The coordinator refused it before it recorded or inserted anything (without that
+          // check, its batch, cut otherwise than B's, would be inserted again: rollups doubled).
+          expect(subA.stats.fencedOut).toBeGreaterThan(0)
+          expect(a.stats.batches).toBe(0)
+        } else {
+          // It had recorded the batch: B replayed that very batch first, with the same token, so
+          // A's late insert changed nothing.
+          expect(b.stats.replayed).toBeGreaterThanOrEqual(1)
+        }
+      })
+    }
+
     it('ingest dead-letters malformed messages with their reason and position, and stores the rest', async () => {
       const { prefix, group, brokers } = await prepare('dlq')
       const store = await freshDatabase('dlq_test')
@@ -207,7 +289,20 @@ describe('ingest integrity', () => {
       const producer = new Kafka({ brokers, logLevel: 0 }).producer()
       await producer.connect()
       await publish(brokers, prefix, events.slice(0, 600), codec)
-      await producer.send({ topic, messages: [{ key: 'vn/vsip/f1/smt/l1/aoi', value: Buffer.from('not avro at all') }, { key: null, value: Buffer.from([0xc3, 0x01, 1, 2, 3, 4, 5, 6, 7, 8, 9]) }] })
+      // Two more that ingest's fast path (Avro bytes straight to rows) must hand to avsc, which
+      // names what is wrong: a known schema with its body cut short, and a bad machine path.
+      const sample = events.find((e) => e.type === 'production_count') as ShopfloorEvent
+      const whole = codec.encode(sample)
+      const badPath = codec.encode({ ...sample, event: { ...sample.event, seq: 1_000_000, event_id: 'x:1000000', machine: 'not/a/path' } } as ShopfloorEvent)
+      await producer.send({
+        topic,
+        messages: [
+          { key: 'vn/vsip/f1/smt/l1/aoi', value: Buffer.from('not avro at all') },
+          { key: null, value: Buffer.from([0xc3, 0x01, 1, 2, 3, 4, 5, 6, 7, 8, 9]) },
+          { key: null, value: whole.subarray(0, whole.length - 3) },
+          { key: null, value: badPath },
+        ],
+      })
       await publish(brokers, prefix, events.slice(600), codec)
       await producer.disconnect()
 
@@ -219,7 +314,7 @@ describe('ingest integrity', () => {
       await waitFor('the group to commit every partition to its end', () => groupCaughtUp(brokers, group, topicsOf(prefix)), 60_000)
       await sub.close()
       await deadLetter.close()
-      expect(ingest.stats.malformed).toBe(2)
+      expect(ingest.stats.malformed).toBe(4)
       await expectExactly(store, events)
       await expectRollupsMatchRaw(store)
 
@@ -233,9 +328,10 @@ describe('ingest integrity', () => {
           letters.push({ code: h(DEAD_LETTER_HEADERS.code), reason: h(DEAD_LETTER_HEADERS.reason), topic: h(DEAD_LETTER_HEADERS.topic), offset: h(DEAD_LETTER_HEADERS.offset) })
         },
       })
-      await waitFor('both dead letters', () => letters.length >= 2, 30_000)
+      await waitFor('the four dead letters', () => letters.length >= 4, 30_000)
       await consumer.disconnect()
-      expect(letters.map((l) => l.code).sort()).toEqual(['SHOPFLOOR_CODEC_NOT_SINGLE_OBJECT', 'SHOPFLOOR_CODEC_UNKNOWN_SCHEMA'])
+      expect(letters.map((l) => l.code).sort()).toEqual(['SHOPFLOOR_CODEC_DECODE', 'SHOPFLOOR_CODEC_NOT_SINGLE_OBJECT', 'SHOPFLOOR_CODEC_UNKNOWN_SCHEMA', 'SHOPFLOOR_INGEST_EVENT'])
+      expect(letters.find((l) => l.code === 'SHOPFLOOR_INGEST_EVENT')?.reason).toMatch(/machine path "not\/a\/path"/)
       expect(letters.every((l) => l.topic === topic && /^\d+$/.test(l.offset) && l.reason.length > 10)).toBe(true)
     })
   })

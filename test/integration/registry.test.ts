@@ -1,11 +1,9 @@
 // The schema registry client and the codec's Confluent wire format against a real registry:
 // Apicurio Registry (in memory, from Maven Central via deploy/avro/avro-tools.sh) through its
 // Confluent-compatible API /apis/ccompat/v7. Each test owns its subjects (a unique topic prefix).
-import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EventCodec } from '../../stream/codec.ts'
 import { EVENT_TYPES, type ShopfloorEvent } from '../../stream/events.ts'
@@ -14,49 +12,23 @@ import { SCHEMA_DIR } from '../../stream/schema-catalog.ts'
 import { topicFor } from '../../stream/topics.ts'
 import { SchemaRegistryClient, schemaRegistryFromEnv, subjectFor } from '../../stream/registry/client.ts'
 import { RegistryError } from '../../stream/registry/errors.ts'
-import { freePort, waitFor } from '../support/wait.ts'
+import { startApicurio, type TestRegistry } from '../support/registry.ts'
+import { freePort } from '../support/wait.ts'
 
 const repo = resolve(import.meta.dirname, '..', '..')
 const FIXTURES = join(repo, 'test', 'fixtures')
-let registry: ChildProcess | undefined
-let registryLog = ''
+let registry: TestRegistry | undefined
 let url = ''
 const tmpDirs: string[] = []
 
 beforeAll(async () => {
-  const { stdout } = await promisify(execFile)('bash', [join(repo, 'deploy', 'avro', 'avro-tools.sh'), 'registry-jar'], { cwd: repo })
-  const jar = stdout.trim().split('\n').at(-1) ?? ''
-  const port = await freePort()
-  const child = spawn('java', ['-Xms64m', '-Xmx384m', '-Dquarkus.http.host=127.0.0.1', `-Dquarkus.http.port=${port}`, '-jar', jar], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  registry = child
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (registryLog = (registryLog + d).slice(-20_000)))
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (registryLog = (registryLog + d).slice(-20_000)))
-  url = `http://127.0.0.1:${port}/apis/ccompat/v7`
-  try {
-    await waitFor(
-      `Apicurio Registry on port ${port}`,
-      async () => {
-        if (child.exitCode !== null) throw new Error(`Apicurio Registry exited ${child.exitCode}:\n${registryLog}`)
-        return fetch(`${url}/subjects`).then((r) => r.ok, () => false)
-      },
-      120_000,
-    )
-  } catch (e) {
-    throw new Error(`${(e as Error).message}\n${registryLog}`)
-  }
+  registry = await startApicurio()
+  url = registry.url
 }, 600_000)
 
 afterAll(async () => {
   for (const d of tmpDirs) rmSync(d, { recursive: true, force: true })
-  const child = registry
-  if (!child || child.exitCode !== null) return
-  const exited = new Promise((r) => child.once('exit', r))
-  child.kill('SIGTERM')
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
-  await exited
-  clearTimeout(timer)
+  await registry?.stop()
 }, 30_000)
 
 let n = 0
