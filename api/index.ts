@@ -22,7 +22,7 @@ export { stateTime, type StateTime, type StateEvent } from './kpi/state-time.ts'
 export { computeKpi, type KpiFigures, type KpiFlag, type OutsidePlan, type StateSeconds } from './kpi/figures.ts'
 export { lossWaterfall, type LossWaterfall } from './kpi/waterfall.ts'
 export { rollUp, lineJudge, type LineJudge, type MachinePlace, type Rollup } from './kpi/rollup.ts'
-export { sumTotals, sumPlanTotals, judgeLine, type KpiTotals, type PlanTotals, type OutsideKind } from './kpi/totals.ts'
+export { sumTotals, sumPlanTotals, planAt, planGrid, PLAN_PARTS, PLAN_WIDTH, type KpiTotals, type PlanTotals, type OutsideKind } from './kpi/totals.ts'
 export { rankDowntime, type DowntimeReason } from './kpi/downtime.ts'
 export { DEFAULT_MICRO_STOP_S, MAX_WINDOW_DAYS, type Scope, type ScopeLevel } from './kpi/params.ts'
 export {
@@ -92,4 +92,4 @@ export {
   type PublishedValues,
   type TableShape,
 } from './analyst/index.ts'
-export { sliceTotals, latestStates, type SliceTotals, type SliceTotalsOptions, type SliceSpan, type MachineSet } from './queries/slices.ts'
+export { sliceTotals, groupTotals, latestStates, type SliceTotals, type SliceTotalsOptions, type GroupTotalsOptions, type SliceSpan, type MachineSet } from './queries/slices.ts'

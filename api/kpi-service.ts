@@ -12,9 +12,9 @@ import { computeKpi, type KpiFigures, type KpiFlag } from './kpi/figures.ts'
 import { DEFAULT_MICRO_STOP_S, type Scope } from './kpi/params.ts'
 import { rollUp, type LineJudge, type MachinePlace } from './kpi/rollup.ts'
 import { timelineIntervals } from './kpi/runs.ts'
-import { bucketTotals, coverWindow, planSlices } from './kpi/slicing.ts'
-import { sumPlanTotals, ZERO_TOTALS, type PlanTotals } from './kpi/totals.ts'
-import { sliceTotals } from './queries/slices.ts'
+import { coverWindow, planGroups, planSlices } from './kpi/slicing.ts'
+import { PLAN_PARTS, PLAN_WIDTH, planAt, planSum } from './kpi/totals.ts'
+import { groupTotals } from './queries/slices.ts'
 import { listMachines, type MachineRow } from './queries/registry.ts'
 import { downtimeByReason, runOpenedBefore, runsFrom } from './queries/state-runs.ts'
 import { factoryOf, type Factory, type Reference } from './reference/index.ts'
@@ -146,24 +146,27 @@ export async function oee(deps: KpiDeps, q: OeeQuery): Promise<OeeResponse> {
   const n = list.length + 1
   const slices = planSlices(coverWindow(list, q.from, q.to), planSegments(site.calendar, site.timezone, q.from, q.to), Math.min(q.to, now))
   const ids = rows.map((m) => m.machine)
-  const totals = slices.length > 0 ? await sliceTotals(ch, ids, slices, { microStopMs: microStopS * 1000, now }) : new Map()
-  const perMachine = new Map<string, PlanTotals[]>(ids.map((id) => [id, bucketTotals(slices, totals.get(id) ?? slices.map(() => ZERO_TOTALS), n)]))
+  // Each machine's plan totals per bucket in flat form (api/kpi/totals.ts), summed by ClickHouse
+  // from the slices' rollup buckets: PLAN_WIDTH numbers a bucket.
+  const totals = slices.length > 0 ? await groupTotals(ch, ids, slices, { microStopMs: microStopS * 1000, now, groupOf: planGroups(slices), groups: n * PLAN_PARTS.length }) : new Map<string, Float64Array>()
+  const perMachine = new Map<string, Float64Array>(ids.map((id) => [id, totals.get(id) ?? new Float64Array(n * PLAN_WIDTH)]))
   const roll = rollUp(rows.map(placeOf), perMachine, n)
 
   const calendarDefaulted = calendarIsDefault(site)
   const flagsFor = (end: number): KpiFlag[] => [...(calendarDefaulted ? (['calendar_defaulted'] as const) : []), ...(end > now ? (['incomplete'] as const) : [])]
   const windowFlags = flagsFor(q.to)
-  const figures = (perBucket: readonly PlanTotals[]): KpiFigures => computeKpi(sumPlanTotals(perBucket), windowFlags)
+  // The window's figures: Σ of every bucket, the time between buckets (index n - 1) included.
+  const figures = (perBucket: Float64Array): KpiFigures => computeKpi(planAt(planSum(perBucket)), windowFlags)
 
-  let scoped: readonly PlanTotals[]
+  let scoped: Float64Array
   let judgedBy: LineJudge | undefined
-  if (q.scope.level === 'machine') scoped = perMachine.get(q.scope.path) as PlanTotals[]
+  if (q.scope.level === 'machine') scoped = perMachine.get(q.scope.path) as Float64Array
   else if (q.scope.level === 'line') {
     const line = roll.lines.get(q.scope.path)
     if (!line) throw new Error(`line ${q.scope.path} lost in the rollup`)
     scoped = line.totals
     judgedBy = { machine: line.machine, idealCycleS: line.idealCycleS }
-  } else scoped = (q.scope.level === 'area' ? roll.areas : roll.factories).get(q.scope.path) ?? []
+  } else scoped = (q.scope.level === 'area' ? roll.areas : roll.factories).get(q.scope.path) ?? new Float64Array(n * PLAN_WIDTH)
 
   const byName = new Map(rows.map((m) => [m.machine, m]))
   return {
@@ -182,7 +185,7 @@ export async function oee(deps: KpiDeps, q: OeeQuery): Promise<OeeResponse> {
       ...(q.scope.level === 'machine' ? { machine: q.scope.path } : q.scope.level === 'line' ? { line: q.scope.path } : {}),
     },
     ...(judgedBy ? { judgedBy } : {}),
-    buckets: list.map((b, i) => ({ key: b.key, start: iso(b.start), end: iso(b.end), ...computeKpi(scoped[i] as PlanTotals, flagsFor(b.end)) })),
+    buckets: list.map((b, i) => ({ key: b.key, start: iso(b.start), end: iso(b.end), ...computeKpi(planAt(scoped, i), flagsFor(b.end)) })),
     areas: q.scope.level === 'factory' ? [...roll.areas].map(([area, t]) => ({ area, ...figures(t) })) : [],
     lines:
       q.scope.level === 'factory' || q.scope.level === 'area'
@@ -193,7 +196,7 @@ export async function oee(deps: KpiDeps, q: OeeQuery): Promise<OeeResponse> {
         ? []
         : ids.map((id) => {
             const m = byName.get(id) as MachineRow
-            return { machine: id, name: m.name, line: prefix(id, 5), ...figures(perMachine.get(id) as PlanTotals[]) }
+            return { machine: id, name: m.name, line: prefix(id, 5), ...figures(perMachine.get(id) as Float64Array) }
           }),
   }
 }

@@ -3,11 +3,13 @@
  * computed from summed kWh, units and hours, never averaged.
  */
 import { MACHINE_STATES, type MachineStateCode } from '../../stream/index.ts'
-import type { EmissionFactor } from '../reference/energy.ts'
+import type { EmissionFactor, ReactiveRule } from '../reference/energy.ts'
 import { addCost, emptyCost, type EnergyCost, type SlotClass } from './cost.ts'
 import { DEMAND_INTERVAL_MS, hoursOf, loadFactor, type Peak } from './demand.ts'
 import { co2Kg, emissionFactorFor } from './emission.ts'
+import type { Enpi } from './enpi.ts'
 import { powerFactor, sec } from './ratios.ts'
+import { reactiveCharge, type ReactiveCharge } from './reactive.ts'
 import { idleEnergy, type KwhByOeeTime } from './states.ts'
 
 /** Flags on energy figures: something the numbers leave out or rest on. */
@@ -53,6 +55,10 @@ export interface EnergyFigures {
   /** kWh by ISO 22400 time element. */
   byOeeTime: KwhByOeeTime
   cost: EnergyCost
+  /** What the power factor would cost under the reactive power rule (tariffs.yaml reactivePower). */
+  reactiveCharge: ReactiveCharge
+  /** SEC against the baseline period asked for (baselineFrom, baselineTo); null without one. */
+  enpi: Enpi | null
   co2: {
     /** Scope 2, location based, kg; of the kWh that have a factor. */
     kg: number
@@ -86,6 +92,9 @@ export interface FigureInput {
 export interface FigureContext {
   readonly classes: readonly SlotClass[]
   readonly emissionFactors: readonly EmissionFactor[]
+  readonly reactivePower: readonly ReactiveRule[]
+  /** Local day number whose reactive power rule applies (the window's first day). */
+  readonly reactiveDay: number
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString()
@@ -124,13 +133,16 @@ export function energyFigures(x: FigureInput, ctx: FigureContext): EnergyFigures
   const kvarhMetered = x.kvarh !== 0
   if (!kvarhMetered && x.kwh > 0) flags.add('reactive_not_metered')
   if (x.meter.rejectedReadings > 0) flags.add('meter_readings_rejected')
+  const pf = kvarhMetered ? powerFactor(x.kwh, x.kvarh) : null
+  const reactive = reactiveCharge(ctx.reactivePower, ctx.reactiveDay, pf, cost.vnd)
+  if (reactive.vnd !== null && ctx.reactivePower.find((r) => r.id === reactive.rule)?.check !== undefined) unverified = true
   if (unverified) flags.add('reference_unverified')
   const peakKw = x.peak ? x.peak.kw : null
   const byState = Object.fromEntries(MACHINE_STATES.map((s) => [STATE_KEYS[s], x.byState[s]])) as EnergyFigures['byState']
   return {
     kwh: x.kwh,
     kvarh: x.kvarh,
-    powerFactor: kvarhMetered ? powerFactor(x.kwh, x.kvarh) : null,
+    powerFactor: pf,
     peakDemand: x.peak ? { kw: x.peak.kw, start: iso(x.peak.start), end: iso(x.peak.start + DEMAND_INTERVAL_MS) } : null,
     loadFactor: loadFactor(x.kwh, peakKw, hoursOf(x.start, x.end)),
     units: { produced: x.produced, good, rejected: x.rejected },
@@ -139,6 +151,8 @@ export function energyFigures(x: FigureInput, ctx: FigureContext): EnergyFigures
     idleEnergy: idleEnergy(x.byState),
     byOeeTime: { ...x.byOeeTime },
     cost,
+    reactiveCharge: reactive,
+    enpi: null,
     co2: { kg, kgPerGoodUnit: good > 0 ? kg / good : null, byYear, uncoveredKwh },
     meter: { checkedIntervals: x.meter.checkedIntervals, rejectedReadings: x.meter.rejectedReadings, rejectedKwh: x.meter.rejectedKwh },
     flags: [...flags],

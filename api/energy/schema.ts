@@ -18,6 +18,10 @@ export const EnergyQuerystring = Type.Object(
     from: Type.String({ description: 'Window start, ISO 8601 with a zone, on a whole minute (2026-11-21T06:00:00+07:00)' }),
     to: Type.String({ description: 'Window end (exclusive), ISO 8601 with a zone, on a whole minute; at most 366 days after from' }),
     ...BucketParam,
+    baselineFrom: Type.Optional(
+      Type.String({ description: 'EnPI baseline period start, ISO 8601 with a zone, on a whole minute; with baselineTo, each set of figures gets enpi: its SEC against the baseline period\'s' }),
+    ),
+    baselineTo: Type.Optional(Type.String({ description: 'EnPI baseline period end (exclusive), on a whole minute; at most 366 days after baselineFrom' })),
     maxKw: Type.Optional(
       Type.Number({ exclusiveMinimum: 0, maximum: 1_000_000, description: 'Highest plausible mean power of one machine, kW: a meter reading implying more is left out. Default 2000' }),
     ),
@@ -29,7 +33,7 @@ export const EnergyQuerystring = Type.Object(
 const PeriodCost = Type.Object({ kwh: Type.Number(), vnd: Type.Number({ description: 'VND excluding VAT' }) })
 
 const EnergyFields = {
-  kwh: Type.Number({ description: 'Active energy, kWh, by reading time' }),
+  kwh: Type.Number({ description: 'Active energy, kWh: the readings taken in (start, end], each the energy since the reading before' }),
   kvarh: Type.Number({ description: 'Reactive energy, kvarh; 0 where not metered' }),
   powerFactor: NullableNumber('kWh / √(kWh² + kvarh²); null where reactive energy is not metered'),
   peakDemand: Type.Union(
@@ -69,6 +73,34 @@ const EnergyFields = {
       unpricedKwh: Type.Number({ description: 'kWh on days without a tariff or time-of-use regime in force: not in vnd (flag cost_incomplete)' }),
     },
     { description: 'Energy cost by EVN time-of-use period (classified per 15 minutes)' },
+  ),
+  reactiveCharge: Type.Object(
+    {
+      rule: Type.Union([Type.String(), Type.Null()], { description: 'The reactive power rule in force on the window\'s first day (tariffs.yaml reactivePower id); null when none' }),
+      cosPhi: NullableNumber('The power factor rounded to two decimals, as the rule\'s table is read; null where reactive energy is not metered'),
+      kPercent: NullableNumber('k, % of the active energy cost: 0 at or above the rule\'s minCosPhi (0.9)'),
+      vnd: NullableNumber('cost.vnd × k %, VND excluding VAT; null when cos φ or the rule is unknown'),
+    },
+    { description: "Charge for reactive power (EVN, Circular 15/2014/TT-BCT) at the scope's own power factor over the span: an estimate, EVN bills the supply meter per reading cycle" },
+  ),
+  enpi: Type.Union(
+    [
+      Type.Object({
+        baseline: Type.Object({
+          from: Iso('Baseline start'),
+          to: Iso('Baseline end'),
+          kwh: Type.Number(),
+          goodUnits: Type.Integer(),
+          kwhPerGoodUnit: NullableNumber('Baseline SEC'),
+        }),
+        kwhPerGoodUnit: NullableNumber('SEC of the span'),
+        change: NullableNumber('SEC / baseline SEC − 1: −0.1 is 10 % less energy per good unit'),
+        expectedKwh: NullableNumber("Baseline SEC × the span's good units"),
+        savingsKwh: NullableNumber('expectedKwh − kwh: saved against the baseline rate (negative: more used)'),
+      }),
+      Type.Null(),
+    ],
+    { description: "Energy performance indicator (ISO 50006): SEC against the baseline period's (the scope's; a machine's own in machines[]); null without baselineFrom/baselineTo" },
   ),
   co2: Type.Object(
     {
@@ -113,9 +145,10 @@ export const EnergyResponseSchema = Type.Object({
       tariffs: Type.Array(Type.Object({ id: Type.String(), ...Effective, currency: Type.String(), vat: Type.Literal('excluded'), ...Cited })),
       tou: Type.Array(Type.Object({ id: Type.String(), ...Effective, ...Cited })),
       emissionFactors: Type.Array(Type.Object({ year: Type.Integer(), tCo2PerMwh: Type.Number(), ...Cited })),
+      reactivePower: Type.Array(Type.Object({ id: Type.String(), ...Effective, minCosPhi: Type.Number(), ...Cited })),
       grid: Type.String(),
     },
-    { description: 'The seed data the figures used (api/seed: tariffs.yaml, tou.yaml, emission-factors.yaml), with sources' },
+    { description: 'The seed data the figures used (api/seed: tariffs.yaml with reactivePower, tou.yaml, emission-factors.yaml), with sources' },
   ),
   ...EnergyFields,
   buckets: Type.Array(Type.Object({ key: Type.String(), start: Iso('Bucket start'), end: Iso('Bucket end'), ...EnergyFields }), {

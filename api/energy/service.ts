@@ -19,7 +19,9 @@ import type { SlotClass } from './cost.ts'
 import { energyFigures, type EnergyFigures } from './figures.ts'
 import { energyLayout, type EnergyLayout, type EnergySlice } from './layout.ts'
 import { intervalKw, peakDemand, type Peak } from './demand.ts'
+import { enpiBaseline, enpiOf, type EnpiBaseline } from './enpi.ts'
 import { checkMeterDeltas } from './meter.ts'
+import { localSlot } from './tou.ts'
 import { addByState, addOeeTime, noStateKwh } from './states.ts'
 
 /** Default highest plausible mean power of one machine, kW: a reading implying more is left out (maxKw). */
@@ -43,6 +45,8 @@ export interface EnergyQuery {
   readonly bucket?: BucketSize | 'none'
   /** Highest plausible mean power of one machine, kW. Default {@link DEFAULT_MAX_KW}. */
   readonly maxKw?: number
+  /** Baseline period of the EnPI (epoch ms on whole minutes): SEC against it. Default: none (enpi null). */
+  readonly baseline?: { readonly from: number; readonly to: number }
 }
 
 export interface EnergyBucket extends EnergyFigures {
@@ -85,6 +89,7 @@ export interface EnergyResponse extends EnergyFigures {
     readonly tariffs: Array<Cited & { id: string; effectiveFrom: string | null; effectiveTo: string | null; currency: string; vat: 'excluded' }>
     readonly tou: Array<Cited & { id: string; effectiveFrom: string | null; effectiveTo: string | null }>
     readonly emissionFactors: Array<Cited & { year: number; tCo2PerMwh: number }>
+    readonly reactivePower: Array<Cited & { id: string; effectiveFrom: string | null; effectiveTo: string | null; minCosPhi: number }>
     readonly grid: string
   }
   /** The scope per bucket; empty when `bucket` is none. */
@@ -158,7 +163,8 @@ async function settleSuspects(
     if (open) ms[open.state] += Math.max(0, Math.min(x.start + x.length, now) - Math.max(x.start, open.t))
     const slice = layout.slices[x.slice]
     if (!slice) continue
-    const mine = readings.filter((r) => r.machine === x.machine && r.ts >= x.start && r.ts < x.start + x.length)
+    // The interval's energy: readings taken in (start, end], each the energy since the one before.
+    const mine = readings.filter((r) => r.machine === x.machine && r.ts > x.start && r.ts <= x.start + x.length)
     const first = mine[0]
     const check = checkMeterDeltas(
       mine.map((r) => ({ ts: r.ts, kwh: r.kwh, kvarh: r.kvarh })),
@@ -205,8 +211,31 @@ function coincidentPeak(maps: Iterable<ReadonlyMap<number, number> | undefined>)
 
 const machinePeak = (p: QuarterPeak | undefined): Peak | null => (p ? { kw: intervalKw(p.kwh), start: p.start } : null)
 
-/** Energy KPIs for a scope and window (see {@link EnergyResponse}). */
+/**
+ * Energy KPIs for a scope and window (see {@link EnergyResponse}); with a baseline period, each set
+ * of figures also gets its EnPI: the window's and each bucket's SEC against the scope's SEC over
+ * the baseline, each machine's against its own.
+ */
 export async function energy(deps: EnergyDeps, q: EnergyQuery): Promise<EnergyResponse> {
+  const { baseline, ...reporting } = q
+  const [res, base] = await Promise.all([energyOf(deps, reporting), baseline ? energyOf(deps, { scope: q.scope, ...baseline, bucket: 'none', ...(q.maxKw !== undefined ? { maxKw: q.maxKw } : {}) }) : null])
+  if (!base || !baseline) return res
+  const from = iso(baseline.from)
+  const to = iso(baseline.to)
+  const scopeBase = enpiBaseline(from, to, base)
+  const withEnpi = <F extends EnergyFigures>(f: F, b: EnpiBaseline): F => ({ ...f, enpi: enpiOf(b, { kwh: f.kwh, goodUnits: f.units.good }) })
+  const byMachine = new Map(base.machines.map((m) => [m.machine, m]))
+  return {
+    ...withEnpi(res, scopeBase),
+    buckets: res.buckets.map((b) => withEnpi(b, scopeBase)),
+    machines: res.machines.map((m) => {
+      const mb = byMachine.get(m.machine)
+      return withEnpi(m, mb ? enpiBaseline(from, to, mb) : { from, to, kwh: 0, goodUnits: 0, kwhPerGoodUnit: null })
+    }),
+  }
+}
+
+async function energyOf(deps: EnergyDeps, q: Omit<EnergyQuery, 'baseline'>): Promise<EnergyResponse> {
   const ch = deps.clickhouse
   const now = deps.now()
   const ref = deps.reference.energy
@@ -226,7 +255,7 @@ export async function energy(deps: EnergyDeps, q: EnergyQuery): Promise<EnergyRe
   const totals = await energyTotals(ch, { machines: ids, slices: layout.slices, unitMachines, latest, now, maxKw })
   const settled = await settleSuspects(ch, totals, layout, new Set(unitMachines), latest, now, maxKw)
 
-  const ctx = { classes: layout.classes as readonly SlotClass[], emissionFactors: ref.emissionFactors }
+  const ctx = { classes: layout.classes as readonly SlotClass[], emissionFactors: ref.emissionFactors, reactivePower: ref.reactivePower, reactiveDay: localSlot(site.timezone, q.from).day }
   const figuresOf = (s: EnergySums, units: { produced: number; rejected: number }, peak: Peak | null, start: number, end: number, meter: MeterTally): EnergyFigures =>
     energyFigures({ ...s, ...units, peak, start, end, meter }, ctx)
 
@@ -288,6 +317,9 @@ export async function energy(deps: EnergyDeps, q: EnergyQuery): Promise<EnergyRe
       tariffs: tariffs.map((t) => ({ id: t.id, effectiveFrom: t.effectiveFrom, effectiveTo: t.effectiveTo, currency: t.currency, vat: 'excluded' as const, source: t.source, check: t.check ?? null })),
       tou: regimes.map((r) => ({ id: r.id, effectiveFrom: r.effectiveFrom, effectiveTo: r.effectiveTo, source: r.source, check: r.check ?? null })),
       emissionFactors: ref.emissionFactors.filter((f) => factorYears.has(f.year)).map((f) => ({ year: f.year, tCo2PerMwh: f.tCo2PerMwh, source: f.source, check: f.check ?? null })),
+      reactivePower: ref.reactivePower
+        .filter((r) => r.id === scopeFigures.reactiveCharge.rule)
+        .map((r) => ({ id: r.id, effectiveFrom: r.effectiveFrom, effectiveTo: r.effectiveTo, minCosPhi: r.minCosPhi, source: r.source, check: r.check ?? null })),
       grid: ref.grid,
     },
     buckets: bucketRows,

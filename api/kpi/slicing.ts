@@ -1,4 +1,4 @@
-import { addTotals, emptyPlanTotals, type KpiTotals, type OutsideKind, type PlanTotals } from './totals.ts'
+import { PLAN_PARTS, type OutsideKind } from './totals.ts'
 
 /** A span of time [start, end), epoch ms. */
 export interface Span {
@@ -81,16 +81,10 @@ export function planSlices(spans: readonly BucketSpan[], segments: readonly Plan
 }
 
 /**
- * Adds each slice's totals into its bucket and kind: one {@link PlanTotals} per bucket.
- * `totals` is index-aligned with `slices` (as `sliceTotals` answers).
+ * Where each slice's totals add up: its bucket and kind as one index, bucket × PLAN_PARTS.length +
+ * the kind's place in PLAN_PARTS (api/kpi/totals.ts), so that totals summed by these indexes are
+ * the buckets' plan totals in flat form, PLAN_WIDTH numbers a bucket.
  */
-export function bucketTotals(slices: readonly PlannedSlice[], totals: readonly KpiTotals[], buckets: number): PlanTotals[] {
-  if (totals.length !== slices.length) throw new Error(`bucketTotals: ${totals.length} totals for ${slices.length} slices`)
-  const out = Array.from({ length: buckets }, emptyPlanTotals)
-  for (let i = 0; i < slices.length; i++) {
-    const sl = slices[i] as PlannedSlice
-    const into = out[sl.bucket] as ReturnType<typeof emptyPlanTotals>
-    addTotals(sl.kind === 'production' ? into.production : into.outside[sl.kind], totals[i] as KpiTotals)
-  }
-  return out
+export function planGroups(slices: readonly PlannedSlice[]): number[] {
+  return slices.map((s) => s.bucket * PLAN_PARTS.length + PLAN_PARTS.indexOf(s.kind))
 }

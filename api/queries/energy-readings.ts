@@ -3,7 +3,7 @@
  * query found suspect, their readings one by one with the reading before each, and their state time.
  */
 import { MACHINE_STATES, STATE_COLUMNS, type Clickhouse, type MachineStateCode } from '../../stream/index.ts'
-import { ids, ROLLUP_WHERE } from './energy.ts'
+import { ids, intervalKeys, intervalKeySql, ROLLUP_WHERE } from './energy.ts'
 
 const MINUTE_MS = 60_000
 const QUARTER_MS = 900_000
@@ -25,13 +25,14 @@ export async function intervalStates(ch: Clickhouse, intervals: ReadonlyArray<{ 
   })
   await Promise.all(
     parts.map(async ({ suffix, own }) => {
+      const scope = ids([...new Set(own.map((i) => i.machine))])
+      // Bucket keys through the primary key; (machine, bucket) pairs as a set of UInt64 keys.
       const rs = await ch.client.query({
         query: `SELECT toString(machine) AS m, toInt64(toUnixTimestamp(bucket)) * 1000 AS t, ${MACHINE_STATES.map((s, k) => `sum(${STATE_COLUMNS[s]}) AS ms_${k}`).join(', ')}
           FROM ${ch.database}.machine_rollup_${suffix}
-          WHERE ${ROLLUP_WHERE} AND bucket IN arrayMap(x -> toDateTime(intDiv(x, 1000), 'UTC'), {starts:Array(Int64)})
-            AND (toString(machine), toInt64(toUnixTimestamp(bucket)) * 1000) IN arrayZip({im:Array(String)}, {starts:Array(Int64)})
+          WHERE ${ROLLUP_WHERE} AND toUInt32(bucket) IN {starts:Array(UInt32)} AND ${intervalKeySql('machine', 'toUInt32(bucket)')} IN {keys:Array(UInt64)}
           GROUP BY machine, bucket`,
-        query_params: { ...ids([...new Set(own.map((i) => i.machine))]), im: own.map((i) => i.machine), starts: own.map((i) => i.start) },
+        query_params: { ...scope, starts: [...new Set(own.map((i) => i.start / 1000))], keys: intervalKeys(scope.machines, own) },
         format: 'JSONEachRow',
       })
       for (const r of await rs.json<{ m: string; t: Num; [k: string]: unknown }>()) {
@@ -56,8 +57,10 @@ export interface SuspectReading {
 export const METER_LOOKBACK_MS = 24 * HOUR_MS
 
 /**
- * The raw energy readings in the intervals, each with the time of the machine's reading before it
- * (looked for up to {@link METER_LOOKBACK_MS} back), sorted per machine by time.
+ * The raw energy readings of the intervals, each with the time of the machine's reading before it
+ * (looked for up to {@link METER_LOOKBACK_MS} back), sorted per machine by time. A reading holds
+ * the energy since the reading before, so an interval `[start, start + length)` of the rollups
+ * holds the readings taken in `(start, start + length]` (docs/energy.md, "Booking").
  */
 export async function suspectReadings(ch: Clickhouse, intervals: ReadonlyArray<{ machine: string; start: number; length: number }>): Promise<SuspectReading[]> {
   if (intervals.length === 0) return []
@@ -70,16 +73,17 @@ export async function suspectReadings(ch: Clickhouse, intervals: ReadonlyArray<{
         lagInFrame(toUnixTimestamp64Milli(ts), 1, toInt64(0)) OVER (PARTITION BY machine ORDER BY ts, seq ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS prev
       FROM ${ch.database}.energy_reading
       WHERE factory IN {factories:Array(String)} AND machine IN {machines:Array(String)}
-        AND (${ranges.map(([a, b]) => `(ts >= fromUnixTimestamp64Milli(${a}) AND ts < fromUnixTimestamp64Milli(${b}))`).join(' OR ')})
+        AND (${ranges.map(([a, b]) => `(ts > fromUnixTimestamp64Milli(${a}) AND ts <= fromUnixTimestamp64Milli(${b}))`).join(' OR ')})
     )
-    WHERE arrayExists((im, ia, ib) -> im = m AND t >= ia AND t < ib, {im:Array(String)}, {ia:Array(Int64)}, {ib:Array(Int64)})
+    -- the reading's interval: the quarter or minute of ts - 1 ms (a set lookup, not a scan of the intervals)
+    WHERE ${intervalKeySql('m', `intDiv(t - 1, ${QUARTER_MS}) * ${QUARTER_MS / 1000}`)} IN {quarters:Array(UInt64)}
+       OR ${intervalKeySql('m', `intDiv(t - 1, ${MINUTE_MS}) * ${MINUTE_MS / 1000}`)} IN {minutes:Array(UInt64)}
     ORDER BY m, t`,
     query_params: {
       machines,
       factories: [...new Set(machines.map((m) => prefix(m, 3)))],
-      im: intervals.map((i) => i.machine),
-      ia: intervals.map((i) => i.start),
-      ib: intervals.map((i) => i.start + i.length),
+      quarters: intervalKeys(machines, intervals.filter((i) => i.length === QUARTER_MS)),
+      minutes: intervalKeys(machines, intervals.filter((i) => i.length === MINUTE_MS)),
     },
     format: 'JSONEachRow',
   })

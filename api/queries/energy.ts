@@ -1,5 +1,5 @@
 /**
- * Energy from the rollups (docs/energy.md), in one query: kWh, kvarh and units per machine and per
+ * Energy from the rollups (docs/energy.md), in two queries: kWh, kvarh and units per machine and per
  * bucket, kWh split by machine state, by calendar kind and by time-of-use class, the peak quarter
  * hour of each machine and the machines' summed kWh per quarter hour (for coincident peaks). Never
  * sums raw readings over a window.
@@ -38,6 +38,20 @@ export function ids(machines: readonly string[]): { machines: readonly string[];
 }
 
 export const ROLLUP_WHERE = 'factory IN {factories:Array(String)} AND line IN {lines:Array(String)} AND machine IN {machines:Array(String)}'
+
+/**
+ * Machine intervals as one UInt64 each, (index of the machine in `{machines}`) << 32 | start in
+ * epoch seconds, for `key IN {param:Array(UInt64)}`: a set lookup per row, where a tuple IN an
+ * array built by a function is a scan of the array per row.
+ */
+export const intervalKeySql = (machineCol: string, startSecondsSql: string): string =>
+  `bitOr(bitShiftLeft(toUInt64(transform(${machineCol}, {machines:Array(String)}, range(toUInt32(length({machines:Array(String)}))), toUInt32(0))), 32), toUInt64(${startSecondsSql}))`
+
+/** The keys of {@link intervalKeySql} for intervals (start in epoch ms); bigint, as they pass 2^53. */
+export function intervalKeys(machines: readonly string[], intervals: ReadonlyArray<{ machine: string; start: number }>): bigint[] {
+  const index = new Map(machines.map((m, i) => [m, i]))
+  return intervals.map((x) => (BigInt(index.get(x.machine) ?? 0) << 32n) | BigInt(Math.floor(x.start / 1000)))
+}
 
 /** A machine's latest state event: its state is in force from `t` until now. */
 export interface LatestState {
@@ -155,46 +169,51 @@ export function quarterCodes<S extends { start: number; end: number }>(spans: re
 }
 
 const MEASURES = `kwh AS v_e, kvarh AS v_r, produced AS v_p, rejected AS v_j, ${MACHINE_STATES.map((s, k) => `${STATE_COLUMNS[s]} AS v_${k}`).join(', ')}`
+const V_COLUMNS = ['v_e', 'v_r', 'v_p', 'v_j', ...MACHINE_STATES.map((_, k) => `v_${k}`)].join(', ')
+const OFFLINE = MACHINE_STATES.indexOf('OFFLINE')
 
 /**
- * kWh of each state in an interval (`e_k`): its kWh × the state's ms (plus the open interval for
- * the latest state) / all ms. Written with one division and products by booleans, which
- * ClickHouse vectorizes, rather than a branch per state.
+ * kWh of each state in an interval: its kWh × the state's ms / all ms (`pe` = kWh per ms). The
+ * interval still open at `now` (`open_ms`, of the machine's latest state) is `e_open`, added to
+ * that state by the caller; an interval without state time (before the machine's first state) is
+ * OFFLINE. One division and products by booleans, which ClickHouse vectorizes.
  */
 function shareColumns(): string {
-  const offline = MACHINE_STATES.indexOf('OFFLINE')
-  const x = MACHINE_STATES.map((_, k) => `v_${k} + open_ms * (ls = ${k}) AS x_${k}`)
-  const tot = `${MACHINE_STATES.map((_, k) => `x_${k}`).join(' + ')} AS tot`
-  const inv = 'if(tot = 0, 0., v_e / tot) AS per_ms'
-  // An interval without state time (before the machine's first state) is OFFLINE.
-  const e = MACHINE_STATES.map((_, k) => `x_${k} * per_ms${k === offline ? ' + v_e * (tot = 0)' : ''} AS e_${k}`)
-  return [...x, tot, inv, ...e].join(',\n        ')
+  const tot = `${MACHINE_STATES.map((_, k) => `v_${k}`).join(' + ')} + open_ms AS tot`
+  const e = MACHINE_STATES.map((_, k) => `v_${k} * pe${k === OFFLINE ? ' + v_e * (tot = 0)' : ''} AS e_${k}`)
+  return [tot, 'if(tot = 0, 0., v_e / tot) AS pe', ...e, 'open_ms * pe AS e_open'].join(',\n        ')
 }
 
 interface TotalsRow {
   m: string
   bi: Num
   sm: Num
-  qs: Num
-  code: Num
-  len: Num
-  kwh: number
+  kc: Num
+  ls: Num
   kvarh: number
   produced: Num
   rejected: Num
   unit_produced: Num
   unit_rejected: Num
-  kind: Num
-  cl: Num
   peak: number
   peak_at: Num
   [k: string]: unknown
 }
 
+/** Suspect keys: the interval's start × 2, + 1 for a minute (a quarter otherwise); 0 for the rest. */
+const decodeSuspect = (sm: number): { start: number; length: number } => ({ start: Math.floor(sm / 2), length: sm % 2 === 1 ? MINUTE_MS : QUARTER_MS })
+
 /**
  * kWh, kvarh, units, kWh by state, by time element and by class: per machine over the window, per
  * bucket over all machines, per bucket and quarter over all machines; each machine's peak quarter;
- * suspect intervals apart (see the file's comment). One query; the rollups are read with FINAL.
+ * suspect intervals apart (see the file's comment).
+ *
+ * Two queries. The first reads the rollups with FINAL (a quarter's state time and kWh may still be
+ * in different parts), shares each interval's kWh among its states (that needs the interval's own
+ * row) and adds the intervals up per machine and per bucket (grouping sets), by calendar kind and
+ * class. The second adds every bucket-quarter's kWh up over all machines for the coincident peaks:
+ * plain sums, no FINAL, leaving out the suspect intervals the first found (docs/energy.md,
+ * Performance).
  */
 export async function energyTotals(ch: Clickhouse, q: EnergyQuery): Promise<EnergyTotals> {
   const out: EnergyTotals = { machines: new Map(q.machines.map((m) => [m, emptySums()])), buckets: new Map(), peaks: new Map(), quarters: new Map(), suspects: [] }
@@ -203,13 +222,11 @@ export async function energyTotals(ch: Clickhouse, q: EnergyQuery): Promise<Ener
   const to = (q.slices.at(-1) as EnergySlice).end
   const codes = quarterCodes(q.slices, (_s, i) => i + 1)
   const latest = [...q.latest.entries()]
+  const window = { ...ids(q.machines), w0: Math.floor(from / 1000), w1: Math.ceil(to / 1000), mk: codes.minuteKeys }
   const params = {
-    ...ids(q.machines),
-    w0: Math.floor(from / 1000),
-    w1: Math.ceil(to / 1000),
+    ...window,
     q0: codes.q0,
     qc: codes.quarters,
-    mk: codes.minuteKeys,
     mc: codes.minuteCodes,
     sb: q.slices.map((s) => s.bucket + 1),
     sk: q.slices.map((s) => KINDS.indexOf(s.kind)),
@@ -222,38 +239,45 @@ export async function energyTotals(ch: Clickhouse, q: EnergyQuery): Promise<Ener
     units: q.unitMachines,
   }
   const db = ch.database
+  const plausible = 'isFinite(v_e) AND isFinite(v_r) AND v_e >= 0 AND v_r >= 0 AND v_e <= len * {maxkwh_per_ms:Float64}'
+  // Minutes of cut quarters: `toUInt32(bucket) IN keys` is read through the primary key (a
+  // `bucket IN arrayMap(...)` was not: 100 times slower).
   const minutes =
     codes.minuteKeys.length === 0
       ? ''
       : `UNION ALL
-        SELECT mm, t, qs, len, code, ${['v_e', 'v_r', 'v_p', 'v_j', ...MACHINE_STATES.map((_, k) => `v_${k}`)].join(', ')},
+        SELECT mm, t, qs, len, code, ${V_COLUMNS},
           -- the quarter's kWh, of its minutes that are not suspect: what its peak candidate is
-          sumIf(v_e, isFinite(v_e) AND isFinite(v_r) AND v_e >= 0 AND v_r >= 0 AND v_e <= len * {maxkwh_per_ms:Float64}) OVER (PARTITION BY mm, qs) AS qk
+          sumIf(v_e, ${plausible}) OVER (PARTITION BY mm, qs) AS qk
         FROM (
           SELECT machine AS mm, toInt64(toUnixTimestamp(bucket)) * 1000 AS t, intDiv(t, ${QUARTER_MS}) * ${QUARTER_MS} AS qs, toInt64(${MINUTE_MS}) AS len,
             transform(toUInt32(bucket), {mk:Array(UInt32)}, {mc:Array(UInt32)}, toUInt32(0)) AS code, ${MEASURES}
           FROM ${db}.machine_rollup_1m FINAL
-          WHERE ${ROLLUP_WHERE} AND bucket IN arrayMap(x -> toDateTime(x, 'UTC'), {mk:Array(UInt32)})
+          WHERE ${ROLLUP_WHERE} AND toUInt32(bucket) IN {mk:Array(UInt32)}
         )`
-  // Sums per machine, bucket, kind and class. kWh is Σ of its shares by state (they add up to 1);
-  // the units of the unit machines are picked in the outer grouping (the machine is in the key).
-  const sums = ['v_r AS kvarh', 'v_p AS produced', 'v_j AS rejected', ...MACHINE_STATES.map((_, k) => `e_${k} AS s_${k}`)]
-  const names = sums.map((x) => x.split(' AS ')[1] as string)
-  const kwhOf = MACHINE_STATES.map((_, k) => `s_${k}_1`).join(' + ')
-  // Rows: one per machine quarter (or minute of a cut quarter), with its slice and state shares.
-  const rows = `
-      SELECT mm, t, qs, len, code, v_e, v_r, v_p, v_j, ${MACHINE_STATES.map((_, k) => `v_${k}`).join(', ')}, qk,
-        {sb:Array(UInt32)}[code] AS bi, {sk:Array(UInt8)}[code] AS kind, toUInt32({scl:Array(UInt32)}[code]) AS cl,
+  const states = MACHINE_STATES.map((_, k) => `s_${k}`)
+  // Pass 1: one row per machine quarter (or minute of a cut quarter) with its slice's bucket,
+  // calendar kind and class and its state shares, added up per machine and per bucket directly:
+  // two small hash tables (a few thousand groups), cheaper than adding up per machine and slice
+  // first (175,000 groups for a factory over 90 days) and then again.
+  const [rs] = await Promise.all([ch.client.query({
+    query: `
+    SELECT toString(mm) AS m, bi, sm, kc, ls, sum(v_r) AS kvarh, sum(v_p) AS produced, sum(v_j) AS rejected,
+      ${MACHINE_STATES.map((_, k) => `sum(e_${k}) AS s_${k}`).join(', ')}, sum(e_open) AS so,
+      sumIf(v_p, unit) AS unit_produced, sumIf(v_j, unit) AS unit_rejected,
+      max(qk) AS peak, argMax(qs, qk) AS peak_at
+    FROM (
+      SELECT *, {sb:Array(UInt32)}[code] AS bi,
+        -- calendar kind << 24 | class: one key column
+        bitOr(bitShiftLeft(toUInt32({sk:Array(UInt8)}[code]), 24), toUInt32({scl:Array(UInt32)}[code])) AS kc,
         -- transform, not has() or indexOf(): on a LowCardinality machine it runs once per machine, not per row
         transform(mm, {units:Array(String)}, arrayMap(x -> toUInt8(1), {units:Array(String)}), toUInt8(0)) = 1 AS unit,
-        NOT (isFinite(v_e) AND isFinite(v_r) AND v_e >= 0 AND v_r >= 0 AND v_e <= len * {maxkwh_per_ms:Float64}) AS suspect,
-        if(suspect, t, 0) AS sm,
-        transform(mm, {lm:Array(String)}, {lt:Array(Int64)}, toInt64(9e15)) AS lt_ms,
         transform(mm, {lm:Array(String)}, {ls:Array(UInt8)}, toUInt8(255)) AS ls,
-        greatest(toInt64(0), least(t + len, {now:Int64}) - greatest(t, lt_ms)) AS open_ms,
+        if(${plausible}, 0, t * 2 + (len = ${MINUTE_MS})) AS sm,
+        greatest(toInt64(0), least(t + len, {now:Int64}) - greatest(t, transform(mm, {lm:Array(String)}, {lt:Array(Int64)}, toInt64(9e15)))) AS open_ms,
         ${shareColumns()}
       FROM (
-        SELECT mm, t, t AS qs, len, code, ${['v_e', 'v_r', 'v_p', 'v_j', ...MACHINE_STATES.map((_, k) => `v_${k}`)].join(', ')}, v_e AS qk
+        SELECT mm, t, t AS qs, len, code, ${V_COLUMNS}, v_e AS qk
         FROM (
           SELECT machine AS mm, toInt64(toUnixTimestamp(bucket)) * 1000 AS t, toInt64(${QUARTER_MS}) AS len,
             {qc:Array(UInt32)}[intDiv(t - {q0:Int64}, ${QUARTER_MS}) + 1] AS code, ${MEASURES}
@@ -262,77 +286,96 @@ export async function energyTotals(ch: Clickhouse, q: EnergyQuery): Promise<Ener
         )
         WHERE code != 0
         ${minutes}
-      )`
-  // One pass adds the rows up per machine, bucket, calendar kind, class (and suspect interval);
-  // grouping sets on that small result give the machines and the buckets. A second, light pass
-  // adds up each bucket's quarters over all machines, for the coincident peaks.
-  const rs = await ch.client.query({
-    query: `
-    SELECT toString(mm) AS m, bi, sm, toInt64(0) AS qs, kind, cl, any(code1) AS code, any(len1) AS len,
-      sum(${kwhOf}) AS kwh, ${names.map((n) => `sum(${n}_1) AS ${n}`).join(', ')},
-      sumIf(produced_1, unit1) AS unit_produced, sumIf(rejected_1, unit1) AS unit_rejected,
-      max(peak1) AS peak, argMax(peak_at1, peak1) AS peak_at
-    FROM (
-      SELECT mm, bi, kind, cl, sm, any(code) AS code1, any(len) AS len1, any(unit) AS unit1,
-        ${sums.map((x) => `sum(${x.replace(' AS ', ') AS ')}_1`).join(', ')},
-        max(qk) AS peak1, argMax(qs, qk) AS peak_at1
-      FROM (${rows})
-      GROUP BY mm, bi, kind, cl, sm
+      )
     )
-    GROUP BY GROUPING SETS ((mm, kind, cl, sm), (bi, kind, cl, sm))
-    UNION ALL
-    SELECT '' AS m, bi, toInt64(0) AS sm, qs, toUInt8(255) AS kind, toUInt32(0) AS cl, toUInt32(0) AS code, toInt64(0) AS len,
-      sum(v_e) AS kwh, ${names.map((n) => `0 AS ${n}`).join(', ')}, 0 AS unit_produced, 0 AS unit_rejected,
-      0 AS peak, toInt64(0) AS peak_at
-    FROM (${rows})
-    WHERE NOT suspect
-    GROUP BY bi, qs`,
+    GROUP BY GROUPING SETS ((mm, kc, sm), (bi, kc, sm, ls))`,
     query_params: params,
     format: 'JSONEachRow',
     clickhouse_settings: { do_not_merge_across_partitions_select_final: 1 },
-  })
+  }), coincidentQuarters(ch, out, codes, q.slices, { ...window, maxkwh_per_ms: params.maxkwh_per_ms })])
+  const minuteCode = new Map(codes.minuteKeys.map((k, i) => [k * 1000, codes.minuteCodes[i] as number]))
   for (const row of await rs.json<TotalsRow>()) {
     const sm = num(row.sm)
     const bi = num(row.bi) - 1
     if (sm !== 0) {
       // A suspect interval comes once per grouping set: keep the machine's.
       if (row.m === '') continue
-      out.suspects.push({
-        machine: row.m,
-        start: sm,
-        length: num(row.len),
-        slice: num(row.code) - 1,
-        produced: num(row.produced),
-        rejected: num(row.rejected),
-      })
-      continue
-    }
-    if (num(row.qs) !== 0) {
-      // A bucket's quarter over all machines, for the coincident peaks.
-      const byQ = out.quarters.get(bi) ?? new Map<number, number>()
-      out.quarters.set(bi, byQ)
-      byQ.set(num(row.qs), (byQ.get(num(row.qs)) ?? 0) + Number(row.kwh))
+      const { start, length } = decodeSuspect(sm)
+      const code = length === QUARTER_MS ? (codes.quarters[(start - codes.q0) / QUARTER_MS] ?? 0) : (minuteCode.get(start) ?? 0)
+      out.suspects.push({ machine: row.m, start, length, slice: code - 1, produced: num(row.produced), rejected: num(row.rejected) })
       continue
     }
     // Rows per (machine | bucket) × calendar kind × class: summed here.
+    const kc = num(row.kc)
+    const kind = KINDS[kc >>> 24] as TimeKind
+    const cl = kc & 0xffffff
     const into = row.m !== '' ? out.machines : out.buckets
     const key = row.m !== '' ? row.m : bi
     const s = (into as Map<string | number, EnergySums>).get(key) ?? emptySums()
     ;(into as Map<string | number, EnergySums>).set(key, s)
-    s.kwh += Number(row.kwh)
     s.kvarh += Number(row.kvarh)
     s.produced += num(row.produced)
     s.rejected += num(row.rejected)
     s.unitProduced += num(row.unit_produced)
     s.unitRejected += num(row.unit_rejected)
-    const byState = Object.fromEntries(MACHINE_STATES.map((st, k) => [st, Number(row[`s_${k}`])])) as Record<MachineStateCode, number>
-    for (const st of MACHINE_STATES) s.byState[st] += byState[st]
-    addOeeTime(s.byOeeTime, KINDS[num(row.kind)] as TimeKind, byState)
-    s.byClass.set(num(row.cl), (s.byClass.get(num(row.cl)) ?? 0) + Number(row.kwh))
+    const byState = Object.fromEntries(MACHINE_STATES.map((st, k) => [st, Number(row[states[k] as string])])) as Record<MachineStateCode, number>
+    // The interval open at `now` is the machine's latest state's (a bucket row has it in its key).
+    const open = row.m !== '' ? q.latest.get(row.m)?.state : MACHINE_STATES[num(row.ls)]
+    if (open) byState[open] += Number(row['so'])
+    let kwh = 0
+    for (const st of MACHINE_STATES) {
+      s.byState[st] += byState[st]
+      kwh += byState[st]
+    }
+    s.kwh += kwh
+    addOeeTime(s.byOeeTime, kind, byState)
+    s.byClass.set(cl, (s.byClass.get(cl) ?? 0) + kwh)
     const peak = out.peaks.get(row.m)
-    const kwh = Number(row.peak)
+    const pk = Number(row.peak)
     const at = num(row.peak_at)
-    if (row.m !== '' && kwh > 0 && (!peak || kwh > peak.kwh || (kwh === peak.kwh && at < peak.start))) out.peaks.set(row.m, { kwh, start: at })
+    if (row.m !== '' && pk > 0 && (!peak || pk > peak.kwh || (pk === peak.kwh && at < peak.start))) out.peaks.set(row.m, { kwh: pk, start: at })
   }
   return out
+}
+
+/**
+ * Pass 2, beside pass 1: kWh of all machines per bucket-quarter (a quarter that a slice edge cuts:
+ * per minute, each in its own bucket), of the intervals that are not suspect. No shares: sums of
+ * the merged rows (FINAL: an interval is judged on its merged kWh, as pass 1 judges it).
+ */
+async function coincidentQuarters(ch: Clickhouse, out: EnergyTotals, codes: QuarterCodes, slices: readonly EnergySlice[], params: Record<string, unknown>): Promise<void> {
+  const db = ch.database
+  const plausible = (len: number) => `isFinite(kwh) AND isFinite(kvarh) AND kwh >= 0 AND kvarh >= 0 AND kwh <= ${len} * {maxkwh_per_ms:Float64}`
+  const add = (bucket: number, qs: number, kwh: number): void => {
+    const byQ = out.quarters.get(bucket) ?? new Map<number, number>()
+    out.quarters.set(bucket, byQ)
+    byQ.set(qs, (byQ.get(qs) ?? 0) + kwh)
+  }
+  const sums = async (table: string, where: string, len: number) => {
+    const rs = await ch.client.query({
+      // Quarters where every machine's interval is suspect have no row, as in pass 1.
+      query: `SELECT toUInt32(bucket) AS b, sumIf(kwh, ${plausible(len)}) AS k FROM ${db}.${table} FINAL WHERE ${ROLLUP_WHERE} AND ${where} GROUP BY b HAVING countIf(${plausible(len)}) > 0`,
+      query_params: params,
+      format: 'JSONEachRow',
+      clickhouse_settings: { do_not_merge_across_partitions_select_final: 1 },
+    })
+    return rs.json<{ b: Num; k: number }>()
+  }
+  const quarterRows = async () => {
+    for (const r of await sums('machine_rollup_15m', `bucket >= toDateTime({w0:UInt32}, 'UTC') AND bucket < toDateTime({w1:UInt32}, 'UTC')`, QUARTER_MS)) {
+      const t = num(r.b) * 1000
+      const code = codes.quarters[(t - codes.q0) / QUARTER_MS] ?? 0
+      if (code !== 0) add((slices[code - 1] as EnergySlice).bucket, t, Number(r.k))
+    }
+  }
+  const minuteRows = async () => {
+    if (codes.minuteKeys.length === 0) return
+    const codeOf = new Map(codes.minuteKeys.map((k, i) => [k, codes.minuteCodes[i] as number]))
+    for (const r of await sums('machine_rollup_1m', 'toUInt32(bucket) IN {mk:Array(UInt32)}', MINUTE_MS)) {
+      const code = codeOf.get(num(r.b)) ?? 0
+      const t = num(r.b) * 1000
+      if (code !== 0) add((slices[code - 1] as EnergySlice).bucket, Math.floor(t / QUARTER_MS) * QUARTER_MS, Number(r.k))
+    }
+  }
+  await Promise.all([quarterRows(), minuteRows()])
 }

@@ -63,12 +63,12 @@ export async function countTotals(ch: Clickhouse, machines: readonly string[], f
   return out
 }
 
-/** kWh used in [from, to) per machine. */
+/** kWh used in [from, to) per machine: the readings taken in (from, to], each the energy since the one before. */
 export async function energyTotals(ch: Clickhouse, machines: readonly string[], from: number, to: number): Promise<Map<string, number>> {
   const rs = await ch.client.query({
     query: `
       SELECT machine, sum(kwh) AS total_kwh FROM ${ch.database}.energy_reading FINAL
-      WHERE machine IN {machines:Array(String)} AND ts >= fromUnixTimestamp64Milli({from:Int64}) AND ts < fromUnixTimestamp64Milli({to:Int64})
+      WHERE machine IN {machines:Array(String)} AND ts > fromUnixTimestamp64Milli({from:Int64}) AND ts <= fromUnixTimestamp64Milli({to:Int64})
       GROUP BY machine`,
     query_params: { machines, from, to },
     format: 'JSONEachRow',

@@ -36,21 +36,45 @@ const Price = Type.Number({ exclusiveMinimum: 0, description: 'VND per kWh' })
 
 const TariffPricesSchema = Type.Object({ normal: Price, offpeak: Price, peak: Price }, { additionalProperties: false })
 
+/** Fields of a dated, cited entry (a tariff, a reactive power rule). */
+const DATED_ENTRY = {
+  id: Id,
+  name: Type.Optional(Type.String({ minLength: 1 })),
+  /** First local day the entry applies. */
+  effectiveFrom: LocalDate,
+  /** First local day it no longer applies. Default: the next entry's effectiveFrom, or open. */
+  effectiveTo: Type.Optional(LocalDate),
+  source: Source,
+  check: Type.Optional(Check),
+}
+
 export const TariffSchema = Type.Object(
   {
-    id: Id,
-    name: Type.Optional(Type.String({ minLength: 1 })),
-    /** First local day the prices apply. */
-    effectiveFrom: LocalDate,
-    /** First local day they no longer apply. Default: the next tariff's effectiveFrom, or open. */
-    effectiveTo: Type.Optional(LocalDate),
-    source: Source,
-    check: Type.Optional(Check),
+    ...DATED_ENTRY,
     currency: Type.Literal('VND'),
     /** Prices exclude VAT (EVN's decisions quote them so). */
     vat: Type.Literal('excluded'),
     /** Price per voltage level (the ids of `voltageLevels`) and time-of-use period. */
     prices: Type.Record(Type.String(), TariffPricesSchema),
+  },
+  { additionalProperties: false },
+)
+
+const CosPhi = Type.Number({ exclusiveMinimum: 0, maximum: 1, description: 'a power factor, 0 to 1' })
+const Percent = Type.Number({ minimum: 0, maximum: 1000, description: 'a percentage' })
+
+/** A rule for the purchase of reactive power: below minCosPhi the buyer pays k % of its active energy bill. */
+export const ReactiveRuleSchema = Type.Object(
+  {
+    ...DATED_ENTRY,
+    /** At or above this cos φ nothing is charged. */
+    minCosPhi: CosPhi,
+    /** Contracted maximum demand from which the rule applies, kW (for the record: the API cannot see contracts). */
+    minContractKw: Type.Optional(Type.Number({ minimum: 0 })),
+    /** k % by cos φ rounded to two decimals ("0.89": 1.12), every hundredth from below minCosPhi down to the lowest listed. */
+    kPercent: Type.Record(Type.String({ pattern: '^0\\.\\d{2}$' }), Percent),
+    /** k % below the lowest cos φ of the table. */
+    belowTablePercent: Percent,
   },
   { additionalProperties: false },
 )
@@ -61,6 +85,8 @@ export const TariffsFileSchema = Type.Object(
     /** The supply voltage levels a factory may name (factories.yaml `voltageLevel`). */
     voltageLevels: Type.Array(Type.Object({ id: Type.String({ minLength: 1 }), name: Type.String({ minLength: 1 }) }, { additionalProperties: false }), { minItems: 1 }),
     tariffs: Type.Array(TariffSchema, { minItems: 1 }),
+    /** Reactive power charges (optional: without them no reactive charge is computed). */
+    reactivePower: Type.Optional(Type.Array(ReactiveRuleSchema)),
   },
   { additionalProperties: false },
 )
@@ -143,6 +169,20 @@ export interface Tariff extends Effective {
   readonly prices: Readonly<Record<string, Readonly<Record<TouPeriod, number>>>>
 }
 
+export interface ReactiveRule extends Effective {
+  readonly id: string
+  readonly name: string | undefined
+  readonly source: string
+  readonly check: string | undefined
+  readonly minCosPhi: number
+  readonly minContractKw: number | undefined
+  /** k % by cos φ in hundredths (89 -> 1.12). */
+  readonly kPercent: ReadonlyMap<number, number>
+  /** The lowest cos φ of the table, in hundredths. */
+  readonly lowestHundredths: number
+  readonly belowTablePercent: number
+}
+
 export interface TouRegime extends Effective {
   readonly id: string
   readonly name: string | undefined
@@ -163,6 +203,8 @@ export interface EmissionFactor {
 export interface EnergyReference {
   readonly voltageLevels: ReadonlyArray<{ readonly id: string; readonly name: string }>
   readonly tariffs: readonly Tariff[]
+  /** Reactive power charge rules, by effective date; empty when the seed gives none. */
+  readonly reactivePower: readonly ReactiveRule[]
   readonly tou: readonly TouRegime[]
   readonly grid: string
   readonly emissionFactors: readonly EmissionFactor[]
@@ -225,7 +267,52 @@ function effectiveRanges<T extends { effectiveFrom?: string | undefined; effecti
 
 const effective = (e: Effective): Effective => ({ effectiveFrom: e.effectiveFrom, effectiveTo: e.effectiveTo, fromDay: e.fromDay, toDay: e.toDay })
 
-function checkTariffs(file: SeedFile<Static<typeof TariffsFileSchema>>): Pick<EnergyReference, 'voltageLevels' | 'tariffs'> {
+/** The k table must list every hundredth of cos φ from just below minCosPhi down to its lowest entry, with k rising as cos φ falls. */
+function checkReactive(file: SeedFile<Static<typeof TariffsFileSchema>>): ReactiveRule[] {
+  const rules = file.value.reactivePower ?? []
+  const ids = new Map<string, number>()
+  const tables = rules.map((r, i) => {
+    const first = ids.get(r.id)
+    if (first !== undefined) throw file.error(['reactivePower', i, 'id'], `"${r.id}" is already used by entry [${first}]; rule ids must be unique`)
+    ids.set(r.id, i)
+    const table = new Map<number, number>()
+    for (const [key, k] of Object.entries(r.kPercent)) {
+      const h = Math.round(Number(key) * 100)
+      if (h >= Math.round(r.minCosPhi * 100)) throw file.error(['reactivePower', i, 'kPercent', key], `is at or above minCosPhi ${r.minCosPhi}, where nothing is charged`)
+      table.set(h, k)
+    }
+    const top = Math.round(r.minCosPhi * 100) - 1
+    const lowest = Math.min(...table.keys())
+    if (table.size === 0) throw file.error(['reactivePower', i, 'kPercent'], 'is empty: list k % for each cos φ below minCosPhi')
+    let previous = 0
+    for (let h = top; h >= lowest; h--) {
+      const k = table.get(h)
+      if (k === undefined) throw file.error(['reactivePower', i, 'kPercent'], `has no entry for cos φ ${(h / 100).toFixed(2)}: list every hundredth from ${(top / 100).toFixed(2)} down to ${(lowest / 100).toFixed(2)}`)
+      if (k < previous) throw file.error(['reactivePower', i, 'kPercent', (h / 100).toFixed(2)], `${k} is below the k of a higher cos φ (${previous}): k must not fall as cos φ falls`)
+      previous = k
+    }
+    if (r.belowTablePercent < previous) throw file.error(['reactivePower', i, 'belowTablePercent'], `${r.belowTablePercent} is below the k of the lowest cos φ of the table (${previous})`)
+    return { table, lowest }
+  })
+  return effectiveRanges(file, 'reactivePower', rules, 'reactive power rule').map((e) => {
+    const r = rules[e.index] as Static<typeof ReactiveRuleSchema>
+    const t = tables[e.index] as { table: Map<number, number>; lowest: number }
+    return {
+      ...effective(e),
+      id: r.id,
+      name: r.name,
+      source: r.source,
+      check: r.check,
+      minCosPhi: r.minCosPhi,
+      minContractKw: r.minContractKw,
+      kPercent: t.table,
+      lowestHundredths: t.lowest,
+      belowTablePercent: r.belowTablePercent,
+    }
+  })
+}
+
+function checkTariffs(file: SeedFile<Static<typeof TariffsFileSchema>>): Pick<EnergyReference, 'voltageLevels' | 'tariffs' | 'reactivePower'> {
   const { voltageLevels, tariffs } = file.value
   const levelIds = voltageLevels.map((l) => l.id)
   for (const [i, l] of voltageLevels.entries()) {
@@ -246,6 +333,7 @@ function checkTariffs(file: SeedFile<Static<typeof TariffsFileSchema>>): Pick<En
   }
   const ranges = effectiveRanges(file, 'tariffs', tariffs, 'tariff')
   return {
+    reactivePower: checkReactive(file),
     voltageLevels,
     tariffs: ranges.map((r) => {
       const t = tariffs[r.index] as TariffSeed

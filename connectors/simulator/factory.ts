@@ -161,6 +161,26 @@ export class FactorySim {
   }
 
   /**
+   * When the energy meter of a machine last read at or before `t` (`meter: 'opcua'`: on the
+   * multiples of `meterIntervalMs` and at every state change).
+   */
+  lastMeterReading(machineId: string, t: number): number {
+    if (this.#opts.meter !== 'opcua') throw new RangeError(`lastMeterReading: a Modbus meter is read when the agent polls it; only meter 'opcua' reads at known times`)
+    const periodic = Math.floor(t / this.#opts.meterIntervalMs) * this.#opts.meterIntervalMs
+    const change = this.scenario.segmentAt(machineId, t).start
+    return Math.max(periodic, Number.isFinite(change) ? change : -Infinity)
+  }
+
+  /**
+   * The energy truth as a meter books it: kWh of the readings taken in `(from, to]`, each holding
+   * the energy used since the reading before, so the interval that ends at it. Equal to the load's
+   * energy in [from, to) (`truth().kwh`) when the meter reads at both edges.
+   */
+  meteredKwh(machineId: string, from: number, to: number): number {
+    return this.scenario.kwhAt(machineId, this.lastMeterReading(machineId, to)) - this.scenario.kwhAt(machineId, this.lastMeterReading(machineId, from))
+  }
+
+  /**
    * An agent configuration (the YAML file's content as an object) that reads this factory.
    * `samplingIntervalMs` 0 reports every change of a PLC value (what an accelerated clock needs);
    * `queueSize` is how many changes per value the server keeps between two publishes.

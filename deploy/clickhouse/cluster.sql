@@ -311,11 +311,18 @@ FROM (SELECT factory, line, machine, ts, produced AS n_produced, rejected AS n_r
 GROUP BY factory, line, machine, bucket;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS shopfloor.energy_reading_to_rollup_1m ON CLUSTER 'shopfloor' TO shopfloor.machine_rollup_1m_local AS
-SELECT factory, line, machine, toDateTime(intDiv(intDiv(toUnixTimestamp64Milli(ts), 60000) * 60000, 1000), 'UTC') AS bucket,
+SELECT factory, line, machine, toDateTime(intDiv(x.1, 1000), 'UTC') AS bucket,
   0 AS running_ms, 0 AS idle_ms, 0 AS down_ms, 0 AS setup_ms, 0 AS planned_stop_ms, 0 AS offline_ms, 0 AS state_events, 0 AS down_starts, argMaxStateIf(toLowCardinality(''), ts, false) AS end_state,
   0 AS produced, 0 AS rejected, 0 AS ideal_produced_s, 0 AS ideal_rejected_s,
-  sum(used_kwh) AS kwh, sum(ifNull(used_kvarh, 0)) AS kvarh, max(ifNull(power_kw, 0)) AS kw_max
-FROM (SELECT factory, line, machine, ts, kwh AS used_kwh, kvarh AS used_kvarh, kw AS power_kw FROM shopfloor.energy_reading_local)
+  sum(x.2) AS kwh, sum(x.3) AS kvarh, max(x.4) AS kw_max
+FROM (
+  SELECT factory, line, machine, ts, toUnixTimestamp64Milli(ts) AS t,
+    intDiv(t - 1, 60000) * 60000 AS b_used, intDiv(t, 60000) * 60000 AS b_read,
+    arrayJoin(if(b_used = b_read OR kw IS NULL,
+      [(b_used, kwh, ifNull(kvarh, 0), ifNull(kw, 0))],
+      [(b_used, kwh, ifNull(kvarh, 0), 0), (b_read, 0, 0, assumeNotNull(kw))])) AS x
+  FROM shopfloor.energy_reading_local
+)
 GROUP BY factory, line, machine, bucket;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS shopfloor.machine_rollup_1m_to_15m ON CLUSTER 'shopfloor' TO shopfloor.machine_rollup_15m_local AS
@@ -426,4 +433,5 @@ ENGINE = Distributed('shopfloor', shopfloor, schema_migrations_local, version);
 INSERT INTO shopfloor.schema_migrations_local (version, name, applied) VALUES
   (1, 'event tables and machine registry', now64(3)),
   (2, 'codecs, insert deduplication, state intervals, rollups, ingest watermarks and batch ledger', now64(3)),
-  (3, 'run start on state rows, DOWN runs by length in the rollups, latest state per machine, 15- and 30-minute rollups, coarser rollups fed from the minute rollup', now64(3));
+  (3, 'run start on state rows, DOWN runs by length in the rollups, latest state per machine, 15- and 30-minute rollups, coarser rollups fed from the minute rollup', now64(3)),
+  (4, 'a meter reading books its energy in the interval that ends at it', now64(3));

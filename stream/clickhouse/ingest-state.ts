@@ -57,17 +57,19 @@ export async function loadWatermarks(ch: Clickhouse, stream: string, machines: r
   return new Map(rows.map((r) => [`${r.agent_id}\u0000${r.machine}`, Number(r.seq)]))
 }
 
-/** Latest state event of each machine, by (ts, seq). */
+/**
+ * Latest state event of each machine, by (ts, seq), and when its run of equal states began: read
+ * from `machine_state_last` (a row per machine, kept by a view from every state insert), not from
+ * the machine's whole history in `machine_state`.
+ */
 export async function loadLastStates(ch: Clickhouse, machines: readonly string[]): Promise<Map<string, LastState>> {
   const factories = [...new Set(machines.map((m) => m.split('/').slice(0, 3).join('/')))]
   const rows = await select<{ machine: string; t: string | number; s: string; since: string | number }>(
     ch,
     'last machine states',
-    `SELECT machine, toUnixTimestamp64Milli(l.1) AS t, l.2 AS s,
-            -- a run of equal states began at prev_since when this event continued it (before schema version 3: prev_ts)
-            toUnixTimestamp64Milli(if(l.3 = l.2, ifNull(l.4, ifNull(l.5, l.1)), l.1)) AS since
-     FROM (SELECT machine, argMax((ts, state, prev_state, prev_since, prev_ts), (ts, seq)) AS l
-           FROM ${ch.database}.machine_state
+    `SELECT machine, toUnixTimestamp64Milli(l.1) AS t, l.3 AS s, toUnixTimestamp64Milli(l.4) AS since
+     FROM (SELECT toString(machine) AS machine, argMaxMerge(last) AS l
+           FROM ${ch.database}.machine_state_last
            WHERE factory IN {factories:Array(String)} AND machine IN {machines:Array(String)}
            GROUP BY machine)`,
     { factories, machines },

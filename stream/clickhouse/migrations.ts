@@ -37,7 +37,7 @@ const tableNamed = (name: string): TableDef => ALL_TABLES.find((t) => t.name ===
 const viewNamed = (name: string): ViewDef => VIEWS.find((v) => v.name === name) as ViewDef
 
 /** Version 2's views: the minute and hour rollups both fed from the event tables, and the watermarks. */
-const V2_VIEWS: readonly ViewDef[] = [...eventRollupViews('1m', 60_000, false), ...eventRollupViews('1h', 3_600_000, false), ...VIEWS.filter((v) => v.to === 'ingest_watermarks')]
+const V2_VIEWS: readonly ViewDef[] = [...eventRollupViews('1m', 60_000, 2), ...eventRollupViews('1h', 3_600_000, 2), ...VIEWS.filter((v) => v.to === 'ingest_watermarks')]
 
 /**
  * Version 3 fills a new rollup with what the minute rollup held before it existed (its view only
@@ -51,6 +51,27 @@ const backfill = (suffix: string): string => {
 SELECT ${cols.join(', ')} FROM (${viewSelectSql(v, '{db}')})
 WHERE (machine, bucket) NOT IN (SELECT machine, bucket FROM {db}.machine_rollup_${suffix})`
 }
+
+/**
+ * Version 4 books a reading's kWh and kvarh in the minute that ends at it (`ts − 1 ms`), no longer
+ * in the minute it was taken in. The minute rollup is corrected by rows holding, per (machine,
+ * minute), what the readings book there now less what the rollup holds; the coarser rollups get
+ * the same rows through their views. Idempotent: once corrected, the difference is zero
+ * (below a billionth of the energy involved: float sums in another order) and nothing is inserted.
+ * kw_max needs nothing: an instantaneous kW stays in the bucket of its time.
+ */
+const V4_REBOOK_ENERGY = `INSERT INTO {db}.machine_rollup_1m (factory, line, machine, bucket, end_state, kwh, kvarh)
+SELECT factory, line, machine, bucket, argMaxStateIf(toLowCardinality(''), toDateTime64(0, 3, 'UTC'), false) AS end_state,
+  sum(e) AS d_kwh, sum(r) AS d_kvarh FROM (
+  SELECT factory, line, machine, toDateTime(intDiv(toUnixTimestamp64Milli(ts) - 1, 60000) * 60, 'UTC') AS bucket,
+    kwh AS e, ifNull(kvarh, 0) AS r, abs(kwh) AS ae, abs(ifNull(kvarh, 0)) AS ar
+  FROM {db}.energy_reading
+  UNION ALL
+  SELECT factory, line, machine, bucket, -kwh AS e, -kvarh AS r, abs(kwh) AS ae, abs(kvarh) AS ar
+  FROM {db}.machine_rollup_1m WHERE kwh != 0 OR kvarh != 0
+)
+GROUP BY factory, line, machine, bucket
+HAVING abs(d_kwh) > 1e-9 * greatest(1, sum(ae)) OR abs(d_kvarh) > 1e-9 * greatest(1, sum(ar))`
 
 /**
  * Versioned schema changes, applied in order at start-up and recorded in `schema_migrations`.
@@ -155,6 +176,17 @@ export const MIGRATIONS: readonly Migration[] = [
       createViewSql(viewNamed('machine_state_to_last'), '{db}'),
       // argMax states merge to the same latest event however often this runs.
       `INSERT INTO {db}.machine_state_last (factory, machine, last) ${viewSelectSql(viewNamed('machine_state_to_last'), '{db}')}`,
+    ],
+  },
+  {
+    version: 4,
+    name: 'a meter reading books its energy in the interval that ends at it',
+    statements: [
+      // Stop ingest while upgrading: a reading inserted between the drop and the create would
+      // miss the rollups until the correction below (which then books it; a rerun is safe).
+      `DROP VIEW IF EXISTS {db}.energy_reading_to_rollup_1m`,
+      createViewSql(viewNamed('energy_reading_to_rollup_1m'), '{db}'),
+      V4_REBOOK_ENERGY,
     ],
   },
 ]

@@ -352,11 +352,32 @@ FROM (SELECT factory, line, machine, ts, produced AS n_produced, rejected AS n_r
 GROUP BY factory, line, machine, bucket`,
 })
 
-const energyView = (suffix: string, B: number): ViewDef => ({
+/**
+ * The energy view. A reading's kWh and kvarh are the energy used since the meter's previous
+ * reading, so they belong to the interval that ENDS at its timestamp: they are booked in the
+ * bucket of `ts − 1 ms` (schema version 4; a reading at 17:30:00.000 is energy of 17:29). Its kW
+ * is instantaneous power at `ts`: booked in the bucket of `ts`. A reading on a bucket edge with a
+ * kW gives two rows. Version 2's view (`endBooked` false) booked everything at `ts`.
+ */
+const energyView = (suffix: string, B: number, endBooked = true): ViewDef => ({
   name: `energy_reading_to_rollup_${suffix}`,
   from: 'energy_reading',
   to: `machine_rollup_${suffix}`,
-  select: `SELECT factory, line, machine, toDateTime(intDiv(intDiv(toUnixTimestamp64Milli(ts), ${B}) * ${B}, 1000), 'UTC') AS bucket,
+  select: endBooked
+    ? `SELECT factory, line, machine, toDateTime(intDiv(x.1, 1000), 'UTC') AS bucket,
+  ${zeroState}, argMaxStateIf(toLowCardinality(''), ts, false) AS end_state,
+  0 AS produced, 0 AS rejected, 0 AS ideal_produced_s, 0 AS ideal_rejected_s,
+  sum(x.2) AS kwh, sum(x.3) AS kvarh, max(x.4) AS kw_max
+FROM (
+  SELECT factory, line, machine, ts, toUnixTimestamp64Milli(ts) AS t,
+    intDiv(t - 1, ${B}) * ${B} AS b_used, intDiv(t, ${B}) * ${B} AS b_read,
+    arrayJoin(if(b_used = b_read OR kw IS NULL,
+      [(b_used, kwh, ifNull(kvarh, 0), ifNull(kw, 0))],
+      [(b_used, kwh, ifNull(kvarh, 0), 0), (b_read, 0, 0, assumeNotNull(kw))])) AS x
+  FROM {db}.{from}
+)
+GROUP BY factory, line, machine, bucket`
+    : `SELECT factory, line, machine, toDateTime(intDiv(intDiv(toUnixTimestamp64Milli(ts), ${B}) * ${B}, 1000), 'UTC') AS bucket,
   ${zeroState}, argMaxStateIf(toLowCardinality(''), ts, false) AS end_state,
   0 AS produced, 0 AS rejected, 0 AS ideal_produced_s, 0 AS ideal_rejected_s,
   sum(used_kwh) AS kwh, sum(ifNull(used_kvarh, 0)) AS kvarh, max(ifNull(power_kw, 0)) AS kw_max
@@ -373,9 +394,13 @@ FROM {db}.{from}
 GROUP BY agent_id, machine`,
 })
 
-/** The three views that feed a rollup from the event tables: state intervals, counts, energy. */
-export function eventRollupViews(suffix: string, bucketMs: number, runs = true): ViewDef[] {
-  return [stateView(suffix, bucketMs, runs), countView(suffix, bucketMs), energyView(suffix, bucketMs)]
+/**
+ * The three views that feed a rollup from the event tables: state intervals, counts, energy, as
+ * of a schema version (2: no DOWN runs, energy at the reading's time; 3: DOWN runs; 4 and later:
+ * energy in the interval that ends at the reading).
+ */
+export function eventRollupViews(suffix: string, bucketMs: number, version = 4): ViewDef[] {
+  return [stateView(suffix, bucketMs, version >= 3), countView(suffix, bucketMs), energyView(suffix, bucketMs, version >= 4)]
 }
 
 /** How each rollup column combines when rows are rolled up into coarser buckets. */

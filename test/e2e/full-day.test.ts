@@ -27,7 +27,7 @@ import {
 } from '../../connectors/index.ts'
 import { EdgeAgent, parseEdgeConfig } from '../../edge/index.ts'
 import { EVENT_TYPES, EventCodec, Ingest, KafkaPublisher, KafkaSubscriber, ensureTopics, migrate, openClickhouse, topicFor, type Clickhouse } from '../../stream/index.ts'
-import { fromWall, planSegments, shiftOccurrences } from '../../api/calendar/index.ts'
+import { fromWall, localDate, planSegments, shiftOccurrences } from '../../api/calendar/index.ts'
 import { factoryOf, loadReference, type Reference } from '../../api/reference/index.ts'
 import type { DowntimeResponse, OeeResponse } from '../../api/kpi-service.ts'
 import type { KpiFigures } from '../../api/kpi/figures.ts'
@@ -37,9 +37,14 @@ import { testApi, type TestApi } from '../support/api.ts'
 import { kafkaBrokers, uniqueTopic } from '../support/kafka.ts'
 import { waitFor } from '../support/wait.ts'
 
-/** A Wednesday before the test was written: the agent's own real-time events (heartbeats, OFFLINE when it stops) all fall after it. */
-const PRODUCTION_DATE = '2026-11-18'
 const FACTORY = 'hcmc/vsip-1/saigon-pcb'
+/**
+ * The latest day, two or more days back, on which the factory works three shifts: over before the
+ * test starts, so the agent's own real-time events (heartbeats, OFFLINE when it stops) all fall
+ * after it; and recent, because the minute rollup spreads the state before that OFFLINE over every
+ * minute since the day (with a date a year back one insert took over a minute).
+ */
+const PRODUCTION_DATE = recentThreeShiftDay(loadReference())
 /** Simulated ms per real ms: the 24 h day passes in 144 s. */
 const SPEED = Number(process.env.SHOPFLOOR_FULL_DAY_SPEED ?? 600)
 /** Real time from the agent's first reading to the day's start. */
@@ -64,11 +69,25 @@ let dayEnd: number
 let runMs = 0
 let api: TestApi
 
+function shiftsOn(ref: Reference, date: string): ReturnType<typeof shiftOccurrences> {
+  const site = factoryOf(ref, FACTORY)
+  const midnight = fromWall(site.timezone, Date.parse(`${date}T00:00:00Z`))
+  return shiftOccurrences(site.calendar, site.timezone, midnight, midnight + 48 * 3_600_000).filter((o) => o.shift.date === date)
+}
+
+function recentThreeShiftDay(ref: Reference): string {
+  const tz = factoryOf(ref, FACTORY).timezone
+  for (let back = 2; back <= 16; back++) {
+    const date = localDate(tz, Date.now() - back * 86_400_000)
+    if (shiftsOn(ref, date).length === 3) return date
+  }
+  throw new Error(`the calendar of ${FACTORY} has no day with three shifts in the last two weeks; the test needs one`)
+}
+
 /** The factory's shifts of the production date as the API's calendar lays them out: the plan the simulated day follows. */
 function dayPlan(ref: Reference): { plan: SimPlanSegment[]; start: number; end: number } {
   const site = factoryOf(ref, FACTORY)
-  const midnight = fromWall(site.timezone, Date.parse(`${PRODUCTION_DATE}T00:00:00Z`))
-  const shifts = shiftOccurrences(site.calendar, site.timezone, midnight, midnight + 48 * 3_600_000).filter((o) => o.shift.date === PRODUCTION_DATE)
+  const shifts = shiftsOn(ref, PRODUCTION_DATE)
   if (shifts.length !== 3) throw new Error(`calendar "${site.calendarId}" of ${FACTORY} has ${shifts.length} shifts on ${PRODUCTION_DATE}, the test needs three`)
   const start = (shifts[0] as (typeof shifts)[number]).start
   const end = (shifts.at(-1) as (typeof shifts)[number]).end
@@ -151,11 +170,13 @@ const DAY_MACHINES = SMT_DAY_LINE.map((m) => m.id)
 // timestamp, ClickHouse stores DateTime64(3); seconds are compared to 1 µs (ms / 1000 in floating
 // point). Counts are exact. Ratios are compared to 1e-9 (sums of ideal times in floating point).
 // Energy is metered: a reading (every METER_INTERVAL_MS and at each state change) holds the energy
-// used since the reading before and is booked at its own timestamp, so at every edge of the
-// window or of its production time up to one reading interval of energy is booked on the far side
-// of the edge. The tolerance is that energy, computed from the scenario, edge by edge.
+// used since the reading before, and is booked in the interval that ends at it. The meter reads on
+// every whole minute, so on every edge of a window, shift, break or quarter hour: the booked kWh
+// is the load's energy exactly, compared to 1e-6 kWh (floating point; `meterReadsOn` checks the
+// premise edge by edge).
 const SECONDS = 1e-6
 const RATIO = 1e-9
+const KWH = 1e-6
 
 const iso = (ms: number): string => new Date(ms).toISOString()
 
@@ -168,23 +189,14 @@ function near(got: number | null | undefined, want: number | null, tolerance: nu
   expect(Math.abs((got as number) - want), `${what}: API ${got} vs truth ${want} (tolerance ${tolerance})`).toBeLessThanOrEqual(tolerance)
 }
 
-/** When the meter last read before t: on the reading interval's multiples and at every state change. */
-function lastReadingBefore(id: string, t: number): number {
-  const periodic = Math.floor((t - 1) / METER_INTERVAL_MS) * METER_INTERVAL_MS
-  const change = factory.scenario.segmentAt(id, t - 1).start
-  return Math.max(periodic, Number.isFinite(change) ? change : -Infinity)
-}
-
-/** Energy of the reading interval before each edge of [from, to) and of its production pieces: what the meter may book across them. */
-function meteredEdgeKwh(machineIds: readonly string[], from: number, to: number): number {
+/** The premise of comparing energy exactly: the meters read on every edge of [from, to) and of its production pieces. */
+function meterReadsOn(machineIds: readonly string[], from: number, to: number): void {
   const edges = new Set([from, to, ...productionPieces(plan, from, to).flatMap((p) => [p.start, p.end])])
-  let kwh = 0
-  for (const id of machineIds) for (const e of edges) kwh += factory.scenario.kwhAt(id, e) - factory.scenario.kwhAt(id, lastReadingBefore(id, e))
-  return kwh + 1e-9
+  for (const id of machineIds) for (const e of edges) expect(factory.lastMeterReading(id, e), `${id}'s meter reads at ${iso(e)}`).toBe(e)
 }
 
-/** Every KPI of a figure set against the truth; `kwh` is the truth's energy (production time and outside it) with its tolerance. */
-function expectKpis(got: KpiFigures, t: MachineTruth, kwh: { production: number; outside: number; tolerance: number }, what: string): void {
+/** Every KPI of a figure set against the truth; `kwh` is the truth's energy (production time and outside it). */
+function expectKpis(got: KpiFigures, t: MachineTruth, kwh: { production: number; outside: number }, what: string): void {
   const s = (ms: number): number => ms / 1000
   expect(got.counts, `${what} counts`).toEqual({ produced: t.produced, good: t.good, rejected: t.rejected })
   expect(got.failures, `${what} failures`).toBe(t.failures)
@@ -220,9 +232,9 @@ function expectKpis(got: KpiFigures, t: MachineTruth, kwh: { production: number;
   near(got.mttrS, mttrS, SECONDS, `${what} MTTR`)
   for (const k of ['availability', 'performance', 'quality', 'oee'] as const) near(got[k], t[k], RATIO, `${what} ${k}`)
   expect(got.outsidePlan.counts, `${what} units outside production time`).toEqual({ produced: t.outsideProduced, good: t.outsideProduced - t.outsideRejected, rejected: t.outsideRejected })
-  near(got.energy.kwh, kwh.production, kwh.tolerance, `${what} kWh in production time`)
-  near(got.energy.kwhPerGoodUnit, t.good > 0 ? kwh.production / t.good : null, kwh.tolerance / Math.max(1, t.good), `${what} kWh per good unit`)
-  near(got.outsidePlan.kwh, kwh.outside, kwh.tolerance, `${what} kWh outside production time`)
+  near(got.energy.kwh, kwh.production, KWH, `${what} kWh in production time`)
+  near(got.energy.kwhPerGoodUnit, t.good > 0 ? kwh.production / t.good : null, KWH / Math.max(1, t.good), `${what} kWh per good unit`)
+  near(got.outsidePlan.kwh, kwh.outside, KWH, `${what} kWh outside production time`)
 }
 
 /** The day and each shift: [label, from, to, bucket key]. */
@@ -230,10 +242,8 @@ function windows(): Array<[string, number, number, string | null]> {
   return [['day', dayStart, dayEnd, null], ...shiftsOf(plan).map((sh): [string, number, number, string] => [`shift ${sh.name}`, sh.start, sh.end, `${sh.date}/${sh.name}`])]
 }
 
-/** The meter's kWh booked in [a, b): the readings stamped in it, each holding the energy since the reading before. */
-function bookedKwh(id: string, a: number, b: number): number {
-  return factory.scenario.kwhAt(id, lastReadingBefore(id, b)) - factory.scenario.kwhAt(id, lastReadingBefore(id, a))
-}
+/** The meter's kWh booked in (a, b]: the readings taken in it, each holding the energy since the reading before. */
+const bookedKwh = (id: string, a: number, b: number): number => factory.meteredKwh(id, a, b)
 
 type OeeTimeKwh = EnergyFigures['byOeeTime']
 const STATE_KEY = { RUNNING: 'running', IDLE: 'idle', DOWN: 'down', SETUP: 'setup', PLANNED_STOP: 'plannedStop' } as const
@@ -268,19 +278,17 @@ function stateShares(id: string, from: number, to: number, edges: readonly numbe
 }
 
 /** Highest mean kW over the fixed quarter hours of [from, to): of the booked kWh, and of the load itself. */
-function peakDemand(ids: readonly string[], from: number, to: number): { booked: { kw: number; start: number }; load: number; edgeKw: number } {
+function peakDemand(ids: readonly string[], from: number, to: number): { booked: { kw: number; start: number }; load: number } {
   let booked = { kw: -1, start: 0 }
   let load = 0
-  let edgeKw = 0
   for (let q = Math.floor(from / 900_000) * 900_000; q < to; q += 900_000) {
     const a = Math.max(q, from)
     const b = Math.min(q + 900_000, to)
     const kw = ids.reduce((sum, id) => sum + bookedKwh(id, a, b), 0) * 4
     if (kw > booked.kw) booked = { kw, start: q }
     load = Math.max(load, ids.reduce((sum, id) => sum + factory.scenario.kwhAt(id, b) - factory.scenario.kwhAt(id, a), 0) * 4)
-    edgeKw = Math.max(edgeKw, meteredEdgeKwh(ids, a, b) * 4)
   }
-  return { booked, load, edgeKw }
+  return { booked, load }
 }
 
 async function getOee(query: Record<string, string>): Promise<OeeResponse> {
@@ -313,7 +321,7 @@ describe('full simulated day', () => {
     const rs = await store.client.query({
       query: `SELECT (SELECT sum(produced) FROM ${store.database}.production_count FINAL WHERE machine = {m:String} AND ts >= fromUnixTimestamp64Milli({from:Int64}) AND ts < fromUnixTimestamp64Milli({to:Int64})) AS p,
                      (SELECT sum(rejected) FROM ${store.database}.production_count FINAL WHERE machine = {m:String} AND ts >= fromUnixTimestamp64Milli({from:Int64}) AND ts < fromUnixTimestamp64Milli({to:Int64})) AS r,
-                     (SELECT sum(kwh) FROM ${store.database}.energy_reading FINAL WHERE machine = {m:String} AND ts >= fromUnixTimestamp64Milli({from:Int64}) AND ts < fromUnixTimestamp64Milli({to:Int64})) AS kwh`,
+                     (SELECT sum(kwh) FROM ${store.database}.energy_reading FINAL WHERE machine = {m:String} AND ts > fromUnixTimestamp64Milli({from:Int64}) AND ts <= fromUnixTimestamp64Milli({to:Int64})) AS kwh`,
       query_params: { m: factory.pathOf(id), from: dayStart, to: dayEnd },
       format: 'JSONEachRow',
     })
@@ -321,8 +329,9 @@ describe('full simulated day', () => {
     const truth = machineTruth(factory.scenario, id, dayStart, dayEnd)
     expect(Number(row?.p)).toBe(truth.produced + truth.outsideProduced)
     expect(Number(row?.r)).toBe(truth.rejected + truth.outsideRejected)
-    // The readings in the day hold the energy from the last reading before it to the last one in it.
-    near(Number(row?.kwh), factory.scenario.kwhAt(id, lastReadingBefore(id, dayEnd)) - factory.scenario.kwhAt(id, lastReadingBefore(id, dayStart)), 1e-6, `${id} metered kWh`)
+    // The readings taken in (dayStart, dayEnd] hold the day's energy: the meter reads at both ends.
+    meterReadsOn([id], dayStart, dayEnd)
+    near(Number(row?.kwh), truth.kwh, KWH, `${id} metered kWh`)
   })
 })
 
@@ -333,8 +342,8 @@ describe('full simulated day through the API', () => {
     for (const [label, from, to, key] of windows()) {
       const truth = factory.truth(id, from, to, { plan })
       const figures = key === null ? got : (got.buckets.find((b) => b.key === key) as KpiFigures)
-      const kwh = { production: truth.productionKwh, outside: truth.kwh - truth.productionKwh, tolerance: meteredEdgeKwh([id], from, to) }
-      expectKpis(figures, truth, kwh, `${id} ${label}`)
+      meterReadsOn([id], from, to)
+      expectKpis(figures, truth, { production: truth.productionKwh, outside: truth.kwh - truth.productionKwh }, `${id} ${label}`)
     }
     // What the simulator put in the day, so that the comparisons above compare something.
     const day = factory.truth(id, dayStart, dayEnd, { plan })
@@ -355,7 +364,7 @@ describe('full simulated day through the API', () => {
       const production = each.reduce((a, t) => a + t.productionKwh, 0)
       const outside = each.reduce((a, t) => a + t.kwh - t.productionKwh, 0)
       const figures = key === null ? got : (got.buckets.find((b) => b.key === key) as KpiFigures)
-      expectKpis(figures, truth, { production, outside, tolerance: meteredEdgeKwh(DAY_MACHINES, from, to) }, `line ${label}`)
+      expectKpis(figures, truth, { production, outside }, `line ${label}`)
     }
   })
 
@@ -391,14 +400,13 @@ describe('full simulated day through the energy API', () => {
   function expectEnergy(got: EnergyFigures, ids: readonly string[], unitTruth: MachineTruth, from: number, to: number, what: string): void {
     const truths = ids.map((id) => factory.truth(id, from, to, { plan }))
     const kwh = truths.reduce((a, t) => a + t.kwh, 0)
-    // The window's two edges only: within it every reading is booked.
-    const tolerance = ids.reduce((a, id) => a + bookedEdge(id, from) + bookedEdge(id, to), 0) + 1e-9
-    near(got.kwh, kwh, tolerance, `${what} kWh`)
+    meterReadsOn(ids, from, to)
+    near(got.kwh, kwh, KWH, `${what} kWh`)
     const produced = unitTruth.produced + unitTruth.outsideProduced
     const rejected = unitTruth.rejected + unitTruth.outsideRejected
     expect(got.units, `${what} units`).toEqual({ produced, good: produced - rejected, rejected })
-    near(got.sec.kwhPerGoodUnit, kwh / (produced - rejected), tolerance / (produced - rejected), `${what} kWh per good unit`)
-    near(got.sec.kwhPerUnit, kwh / produced, tolerance / produced, `${what} kWh per unit`)
+    near(got.sec.kwhPerGoodUnit, kwh / (produced - rejected), KWH / (produced - rejected), `${what} kWh per good unit`)
+    near(got.sec.kwhPerUnit, kwh / produced, KWH / produced, `${what} kWh per unit`)
     // By state and time element: exactly the shares of the booked kWh; those are within a stated
     // distance of the load's own split (checked in 'the shares of energy by state').
     const shares = ids.map((id) => stateShares(id, from, to, shiftsOf(plan).flatMap((sh) => [sh.start, sh.end])))
@@ -409,12 +417,9 @@ describe('full simulated day through the energy API', () => {
     expect(got.peakDemand, `${what} peak demand`).not.toBeNull()
     near(got.peakDemand?.kw, peak.booked.kw, 1e-6, `${what} peak demand of the booked kWh`)
     expect(got.peakDemand?.start, `${what} peak quarter`).toBe(iso(peak.booked.start))
-    near(got.peakDemand?.kw, peak.load, peak.edgeKw, `${what} peak demand of the load`)
+    near(got.peakDemand?.kw, peak.load, 4 * KWH, `${what} peak demand of the load`)
     near(got.loadFactor, got.kwh / ((got.peakDemand?.kw ?? 0) * ((to - from) / 3_600_000)), RATIO, `${what} load factor`)
   }
-
-  /** Energy the meter books after an edge although used before it: since the last reading before the edge. */
-  const bookedEdge = (id: string, t: number): number => factory.scenario.kwhAt(id, t) - factory.scenario.kwhAt(id, lastReadingBefore(id, t))
 
   it.each(DAY_MACHINES)('full day gives %s the kWh, SEC, energy by state and peak demand of the ground truth, for the day and per shift', async (id) => {
     const got = await get({ machine: factory.pathOf(id), from: iso(dayStart), to: iso(dayEnd), bucket: 'shift' })
@@ -437,8 +442,8 @@ describe('full simulated day through the energy API', () => {
   it('full day: the quarter-hour shares of energy by state stay within the error of sharing by time instead of by power', () => {
     // Energy by state is a quarter hour's booked kWh shared by the time of each state in it. In a
     // quarter where the load changes, state s gets t_s × (mean kW of the quarter) instead of its
-    // own t_s × kW_s: off by at most t_s × (highest − lowest kW of the quarter), plus its time's
-    // share of what the meter booked across the quarter's edges.
+    // own t_s × kW_s: off by at most t_s × (highest − lowest kW of the quarter). (The meter reads
+    // on the quarter's edges: it books nothing across them.)
     const report: string[] = []
     for (const id of DAY_MACHINES) {
       const t = factory.truth(id, dayStart, dayEnd, { plan })
@@ -447,10 +452,9 @@ describe('full simulated day through the energy API', () => {
       for (let q = dayStart; q < dayEnd; q += 900_000) {
         const segs = factory.scenario.segments(id, q, q + 900_000)
         const spread = Math.max(...segs.map((x) => x.kw)) - Math.min(...segs.map((x) => x.kw))
-        const edges = [q, q + 900_000].reduce((a, e) => a + factory.scenario.kwhAt(id, e) - factory.scenario.kwhAt(id, lastReadingBefore(id, e)), 0)
         for (const x of segs) {
           const ms = Math.min(x.end, q + 900_000) - Math.max(x.start, q)
-          bound[x.state] += (ms * spread) / 3_600_000 + (edges * ms) / 900_000
+          bound[x.state] += (ms * spread) / 3_600_000
         }
       }
       const parts: string[] = []

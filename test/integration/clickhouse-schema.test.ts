@@ -42,6 +42,17 @@ async function database(name: string, migrated = true): Promise<Clickhouse> {
   return ch
 }
 
+/** A database migrated only up to `version`, as a store released then would be. */
+async function storeAtVersion(name: string, version: number): Promise<Clickhouse> {
+  const ch = await database(name, false)
+  await root.client.command({ query: `CREATE TABLE ${name}.schema_migrations (version UInt32, name String, applied DateTime64(3, 'UTC')) ENGINE = ReplacingMergeTree ORDER BY version` })
+  for (const m of MIGRATIONS.filter((m) => m.version <= version)) {
+    for (const st of m.statements) await root.client.command({ query: st.replaceAll('{db}', name) })
+    await root.client.insert({ table: `${name}.schema_migrations`, values: [{ version: m.version, name: m.name, applied: Date.now() }], format: 'JSONEachRow' })
+  }
+  return ch
+}
+
 async function rows<T>(ch: Clickhouse, query: string, params: Record<string, unknown> = {}): Promise<T[]> {
   const rs = await ch.client.query({ query, query_params: params, format: 'JSONEachRow' })
   return rs.json<T>()
@@ -205,19 +216,19 @@ describe('clickhouse schema', () => {
   })
 
   it('migration 3 fills the 15-minute rollup from the minute rollup of a version-2 store, and the hour rollup keeps counting', async () => {
-    const ch = await database('upgrade_test', false)
-    await root.client.command({ query: `CREATE TABLE upgrade_test.schema_migrations (version UInt32, name String, applied DateTime64(3, 'UTC')) ENGINE = ReplacingMergeTree ORDER BY version` })
-    for (const m of MIGRATIONS.filter((m) => m.version <= 2)) {
-      for (const st of m.statements) await root.client.command({ query: st.replaceAll('{db}', 'upgrade_test') })
-      await root.client.insert({ table: 'upgrade_test.schema_migrations', values: [{ version: m.version, name: m.name, applied: Date.now() }], format: 'JSONEachRow' })
-    }
+    const ch = await storeAtVersion('upgrade_test', 2)
     // Today's ingest writes prev_since; the version-2 ingest wrote the same rows without it.
     const v3 = MIGRATIONS.find((m) => m.version === 3) as (typeof MIGRATIONS)[number]
     for (const st of v3.statements.filter((st) => st.includes('ADD COLUMN'))) await root.client.command({ query: st.replaceAll('{db}', 'upgrade_test') })
+    // Today's ingest reads each machine's last state from machine_state_last (the version-2 one
+    // scanned machine_state): the table, empty and without its view, stands in for that scan.
+    const lastTable = v3.statements.filter((st) => /^CREATE TABLE .*\.machine_state_last\b/.test(st))
+    expect(lastTable).toHaveLength(1)
+    for (const st of lastTable) await root.client.command({ query: st.replaceAll('{db}', 'upgrade_test') })
     const codec = new EventCodec()
     const events = factoryEvents(2000, 29)
     await new Ingest({ clickhouse: ch, codec, logger: silentLogger }).handle(messages(codec, events.slice(0, 1000)))
-    expect(await migrate(ch)).toEqual([3])
+    expect(await migrate(ch)).toEqual([3, 4])
     await new Ingest({ clickhouse: ch, codec, logger: silentLogger }).handle(messages(codec, events.slice(1000), 1000))
     await expectExactly(ch, events)
     await expectRollupsMatchRaw(ch)
@@ -227,5 +238,37 @@ describe('clickhouse schema', () => {
     // Runs that ended before the upgrade are not in down_runs (documented): only those after it.
     const [after] = await rows<{ n: string }>(ch, `SELECT sum(arraySum(arrayMap(v -> bitShiftRight(v, 40), down_runs.2))) AS n FROM upgrade_test.machine_rollup_1h`)
     expect(Number(after?.n)).toBeGreaterThan(0)
+  })
+
+  it('migration 4 rebooks the energy of a version-3 store in the minute that ends at each reading, once', async () => {
+    const ch = await storeAtVersion('upgrade_v4', 3)
+    // The first energy reading after each minute edge moved onto the edge: version 3 booked it in
+    // the minute it starts (and the quarter and hour at 11:00), version 4 in the minute before.
+    const events = factoryEvents(2000, 31)
+    let edge = 0
+    const onEdges: number[] = []
+    for (const e of events) {
+      if (e.type !== 'energy_reading') continue
+      const minute = Math.floor(e.event.source_ts / 60_000) * 60_000
+      if (minute > edge) {
+        edge = minute
+        e.event.source_ts = minute
+        onEdges.push(minute)
+      }
+    }
+    expect(onEdges).toContain(Date.UTC(2026, 2, 2, 11, 0, 0))
+    const codec = new EventCodec()
+    await new Ingest({ clickhouse: ch, codec, logger: silentLogger }).handle(messages(codec, events.slice(0, 1200)))
+    const v4 = MIGRATIONS.find((m) => m.version === 4) as (typeof MIGRATIONS)[number]
+    expect(await migrate(ch)).toEqual([4])
+    await new Ingest({ clickhouse: ch, codec, logger: silentLogger }).handle(messages(codec, events.slice(1200), 1200))
+    await expectExactly(ch, events)
+    await expectRollupsMatchRaw(ch)
+    // Run again (as after an interruption before version 4 was recorded): nothing is inserted.
+    const count = async (): Promise<number> => Number((await rows<{ n: string }>(ch, `SELECT count() AS n FROM upgrade_v4.machine_rollup_1m`))[0]?.n)
+    const before = await count()
+    for (const st of v4.statements) await root.client.command({ query: st.replaceAll('{db}', 'upgrade_v4') })
+    expect(await count()).toBe(before)
+    await expectRollupsMatchRaw(ch)
   })
 })

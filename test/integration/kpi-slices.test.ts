@@ -9,7 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EventCodec, Ingest, migrate, openClickhouse, type Clickhouse, type IncomingMessage, type MachineStateCode, type ShopfloorEvent } from '../../stream/index.ts'
 import { silentLogger } from '../../connectors/common/logger.ts'
 import { stateTime, type StateEvent } from '../../api/kpi/state-time.ts'
-import { sliceTotals, type SliceSpan, type SliceTotals } from '../../api/queries/slices.ts'
+import { groupTotals, sliceTotals, type SliceSpan, type SliceTotals } from '../../api/queries/slices.ts'
+import { TOTALS_FIELDS, totalsAt } from '../../api/kpi/totals.ts'
+import { loadLastStates } from '../../stream/clickhouse/ingest-state.ts'
 import { slicePieces } from '../../api/queries/slice-pieces.ts'
 
 const MIN = 60_000
@@ -85,7 +87,8 @@ function timeline(machine: string, rand: () => number, start: number, end: numbe
     counts.push({ ts: c, produced: Math.floor(rand() * 6), rejected: rand() < 0.2 ? 1 : 0, cycle: Math.round((1.2 + rand() * 3) * 1000) / 1000 })
   }
   const energy: Timeline['energy'] = []
-  for (let c = start + Math.floor(rand() * 20_000); c < end; c += 3_000 + Math.floor(rand() * 50_000)) energy.push({ ts: c, kwh: rand() * 0.07 })
+  // A third on whole minutes: on the edges of minutes and slices, where booking (start, end] matters.
+  for (let c = start + Math.floor(rand() * 20_000); c < end; c += 3_000 + Math.floor(rand() * 50_000)) energy.push({ ts: rand() < 0.3 ? Math.floor(c / MIN) * MIN : c, kwh: rand() * 0.07 })
   return { machine, states: sorted, counts, energy }
 }
 
@@ -136,7 +139,7 @@ function expected(tl: Timeline, s: SliceSpan, microStopMs: number, now: number):
     rejected: c.reduce((a, x) => a + x.rejected, 0),
     idealProducedS: c.reduce((a, x) => a + x.produced * x.cycle, 0),
     idealRejectedS: c.reduce((a, x) => a + x.rejected * x.cycle, 0),
-    kwh: tl.energy.filter((x) => x.ts >= s.start && x.ts < s.end).reduce((a, x) => a + x.kwh, 0),
+    kwh: tl.energy.filter((x) => x.ts > s.start && x.ts <= s.end).reduce((a, x) => a + x.kwh, 0),
   }
 }
 
@@ -201,6 +204,23 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true })
 })
 
+describe('loadLastStates', () => {
+  it('loadLastStates gives each machine\'s latest state and when its run of that state began, as ingest continues it', async () => {
+    const got = await loadLastStates(ch, [...timelines.map((t) => t.machine), 'vn/p9/f9/a/l/none'])
+    for (const tl of timelines) {
+      const last = tl.states.at(-1)
+      if (!last) {
+        expect(got.has(tl.machine), tl.machine).toBe(false)
+        continue
+      }
+      let since = last.ts
+      for (let i = tl.states.length - 1; i >= 0 && (tl.states[i] as StateEvent).state === last.state; i--) since = (tl.states[i] as StateEvent).ts
+      expect(got.get(tl.machine), tl.machine).toEqual({ ts: last.ts, state: last.state, since })
+    }
+    expect(got.has('vn/p9/f9/a/l/none')).toBe(false)
+  })
+})
+
 describe('sliceTotals', () => {
   it.each([
     ['default threshold', 120_000, 1],
@@ -241,6 +261,39 @@ describe('sliceTotals', () => {
     const got = await sliceTotals(ch, ['vn/p9/f9/a/l/none'], slices, { microStopMs: 120_000, now: NOW })
     expect(got.get('vn/p9/f9/a/l/none')).toEqual([{ running: 0, microStops: 0, down: 0, idle: 0, setup: 0, plannedStop: 0, offline: HOUR + 5, failures: 0, produced: 0, rejected: 0, idealProducedS: 0, idealRejectedS: 0, kwh: 0 }])
     expect((await sliceTotals(ch, ['vn/p9/f9/a/l/none'], [], { microStopMs: 120_000, now: NOW })).get('vn/p9/f9/a/l/none')).toEqual([])
+  })
+
+  it.each([
+    ['default threshold, now inside the slices', 120_000, NOW, 11],
+    ['30 s threshold, now inside the slices', 30_000, NOW, 12],
+    ['default threshold, now before later events', 120_000, T0 + 3 * HOUR + 29_123, 13],
+  ])('groupTotals equals the raw-event computation summed over each group of slices, %s', async (_, microStopMs, now, seed) => {
+    // Groups as the KPI engine makes them (a bucket and kind of calendar time: slices far apart
+    // in one group), in random order, and one group no slice goes to.
+    const rand = rng(seed * 104_729)
+    const slices = randomSlices(rand, T0 - 20 * MIN - 17, END + 10 * MIN)
+    const groups = 7
+    const groupOf = slices.map(() => 1 + Math.floor(rand() * (groups - 1)))
+    const got = await groupTotals(ch, timelines.map((t) => t.machine), slices, { microStopMs, now, groupOf, groups })
+    for (const tl of timelines) {
+      const g = got.get(tl.machine) as Float64Array
+      expect(g.length).toBe(groups * TOTALS_FIELDS)
+      for (let k = 0; k < groups; k++) {
+        const mine = slices.filter((_, i) => groupOf[i] === k).map((sl) => expected(tl, sl, microStopMs, now))
+        const have = totalsAt(g, k * TOTALS_FIELDS)
+        const where = `${tl.machine} group ${k} (${mine.length} slices)`
+        for (const f of INTS) expect(have[f], `${where}: ${f}`).toBe(mine.reduce((a, t) => a + t[f], 0))
+        for (const f of FLOATS) {
+          const want = mine.reduce((a, t) => a + t[f], 0)
+          expect(Math.abs(have[f] - want), `${where}: ${f} ${have[f]} vs ${want}`).toBeLessThanOrEqual(1e-6 * Math.max(1e-9, Math.abs(want)) + 1e-12)
+        }
+      }
+    }
+  })
+
+  it('groupTotals refuses a group outside [0, groups) naming the bounds', async () => {
+    const slices = [{ start: T0, end: T0 + HOUR }]
+    await expect(groupTotals(ch, ['vn/p1/f1/smt/l1/printer'], slices, { microStopMs: 120_000, now: NOW, groupOf: [2], groups: 2 })).rejects.toMatchObject({ code: 'SHOPFLOOR_API_INTERNAL', message: expect.stringMatching(/1 slices a group in \[0, 2\)/) })
   })
 
   it.each([

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { bucketTotals, coverWindow, planSlices, type BucketSpan, type PlanSpan, type Span } from '../../api/kpi/slicing.ts'
-import { emptyTotals } from '../../api/kpi/totals.ts'
+import { coverWindow, planGroups, planSlices, type BucketSpan, type PlanSpan, type Span } from '../../api/kpi/slicing.ts'
+import { emptyPlanTotals, emptyTotals, FIELD, PLAN_PARTS, PLAN_WIDTH, planAt, planGrid, planSum, TOTALS_FIELDS } from '../../api/kpi/totals.ts'
 
 // Hours as numbers keep the cases readable: h(6) is 06:00 on the test day.
 const h = (hours: number): number => Date.UTC(2026, 10, 21) + hours * 3_600_000
@@ -92,18 +92,33 @@ describe('coverWindow', () => {
   })
 })
 
-describe('bucketTotals', () => {
-  it('bucketTotals adds slices into their bucket, production apart from each kind outside it', () => {
+describe('planGroups', () => {
+  it('planGroups sends each slice to its bucket and kind, so that sums by group are the buckets\' plan totals', () => {
     const slices = planSlices(spans([span(0, 24), span(24, 48)]), [seg(6, 10, 'production'), seg(10, 11, 'break'), seg(30, 34, 'production')], NEVER)
-    const totals = slices.map((s) => ({ ...emptyTotals(), running: s.end - s.start, produced: 1 }))
-    const got = bucketTotals(slices, totals, 2)
+    const groups = planGroups(slices)
+    expect(groups).toEqual(slices.map((s) => s.bucket * PLAN_PARTS.length + PLAN_PARTS.indexOf(s.kind)))
+    // Running = the slice's length, one unit each, summed by group as sliceTotals' groups are.
+    const flat = new Float64Array(2 * PLAN_WIDTH)
+    slices.forEach((s, i) => {
+      const at = (groups[i] as number) * TOTALS_FIELDS
+      flat[at + FIELD.running] = (flat[at + FIELD.running] as number) + s.end - s.start
+      flat[at + FIELD.produced] = (flat[at + FIELD.produced] as number) + 1
+    })
+    const got = [planAt(flat, 0), planAt(flat, 1)]
     expect(got.map((b) => b.production.running / 3_600_000)).toEqual([4, 4])
     expect(got.map((b) => b.outside.break.running / 3_600_000)).toEqual([1, 0])
     expect(got.map((b) => b.outside.no_shift.running / 3_600_000)).toEqual([24 - 5, 24 - 4])
     expect(got.map((b) => b.production.produced + b.outside.break.produced + b.outside.no_shift.produced)).toEqual([4, 3])
   })
+})
 
-  it('bucketTotals refuses totals not aligned with the slices', () => {
-    expect(() => bucketTotals(planSlices(spans([span(0, 1)]), [], NEVER), [], 1)).toThrow(/0 totals for 1 slices/)
+describe('plan totals in flat form', () => {
+  it('planGrid and planAt turn plan totals into flat form and back', () => {
+    const a = { ...emptyPlanTotals(), production: { ...emptyTotals(), running: 5, kwh: 0.25 } }
+    const b = { ...emptyPlanTotals(), outside: { ...emptyPlanTotals().outside, holiday: { ...emptyTotals(), offline: 7, failures: 2 } } }
+    const grid = planGrid([a, b])
+    expect(grid.length).toBe(2 * PLAN_WIDTH)
+    expect([planAt(grid, 0), planAt(grid, 1)]).toEqual([a, b])
+    expect(planAt(planSum(grid))).toEqual({ production: a.production, outside: { ...a.outside, holiday: b.outside.holiday } })
   })
 })
