@@ -8,6 +8,7 @@ import { loadReference, type Reference } from './reference/index.ts'
 import { registerDashboard } from './dashboard/serve.ts'
 import { registerHealth } from './routes/health.ts'
 import { registerMachines } from './routes/machines.ts'
+import { registerAnalyst } from './routes/analyst.ts'
 import { registerDowntime } from './routes/downtime.ts'
 import { registerEnergy } from './routes/energy.ts'
 import { registerOee } from './routes/oee.ts'
@@ -123,5 +124,6 @@ export async function buildApp(opts: ApiOptions): Promise<FastifyInstance> {
   registerTimeline(app, opts, reference)
   registerDowntime(app, opts, reference)
   registerEnergy(app, opts, reference)
+  registerAnalyst(app, opts, reference)
   return app
 }

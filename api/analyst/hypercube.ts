@@ -98,7 +98,9 @@ const meets = (cap: number, need: number): boolean => need <= 0 || cap >= need *
  * The hypercube protecting sensitive cell `c` in magnitude `values` by `up` above and `down`
  * below: the cheapest sufficient one; with `partial`, when none is sufficient, the one covering
  * most of the need that adds at least one new corner (the caller then asks the LP about the
- * combination). `spread: false` keeps to single-leaf options. Undefined when there is no candidate.
+ * combination). `spread: false` keeps to single-leaf options. `free` looks only for a hypercube
+ * whose corners are all suppressed already and returns the first found (a certificate as things
+ * stand). Undefined when there is no candidate.
  */
 export function searchHypercube(
   ctx: SearchContext,
@@ -106,7 +108,7 @@ export function searchHypercube(
   values: Float64Array,
   up: number,
   down: number,
-  { partial = false, spread = true }: { readonly partial?: boolean; readonly spread?: boolean } = {},
+  { partial = false, spread = true, free = false }: { readonly partial?: boolean; readonly spread?: boolean; readonly free?: boolean } = {},
 ): Hypercube | undefined {
   const { cube, status, cost } = ctx
   const at = cube.coords(c)
@@ -141,7 +143,7 @@ export function searchHypercube(
               const st = status[i] as number
               if (st === EMPTY) continue combos
               if (st === PUBLISHED) {
-                if (ctx.pinned?.[i]) continue combos
+                if (free || ctx.pinned?.[i]) continue combos
                 total += cost[i] as number
                 if (!partial && best && total >= best.cost) continue combos
               }
@@ -159,6 +161,7 @@ export function searchHypercube(
         const sufficient = meets(capUp, up) && meets(capDown, down)
         if (!partial) {
           if (sufficient && (!best || total < best.cost)) best = { corners: [...corners], cost: total, capUp, capDown, sufficient }
+          if (free && best) return best
           continue
         }
         const score = (up > 0 ? Math.min(1, capUp / up) : 1) + (down > 0 ? Math.min(1, capDown / down) : 1)

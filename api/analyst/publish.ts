@@ -70,11 +70,31 @@ export interface PublishOptions {
    */
   readonly secondary?: boolean
   /**
+   * `false` skips the reduction pass (complements the protection does not need are published
+   * again). Default true; tests switch it off to measure what it gains.
+   */
+  readonly reduce?: boolean
+  /**
    * The cells of earlier releases of the same years (what readers already hold). Their published
    * cells are never chosen as complements and their suppressed cells stay suppressed, so a new
    * release cannot be combined with an old one to recompute a hidden cell.
    */
   readonly previous?: readonly PublishedCell[]
+  /**
+   * The month a release closes (`YYYY-MM`): cells of a period not ended by it (a quarter or year to
+   * date) are withheld, neither output nor assumed known to readers, so that complements are chosen
+   * among the cells this release actually shows. Default: every configured period is published.
+   */
+  readonly closedThrough?: string
+}
+
+/** Whether a period (`2026-01`, `2026-Q1`, `2026`) has ended by the end of `month` (`YYYY-MM`). */
+export function periodClosed(period: string, month: string): boolean {
+  const year = period.slice(0, 4)
+  if (year !== month.slice(0, 4)) return year < month.slice(0, 4)
+  if (period.length === 4) return month.endsWith('-12')
+  if (period[5] === 'Q') return Number(period.slice(6)) * 3 <= Number(month.slice(5, 7))
+  return period <= month
 }
 
 /**
@@ -93,10 +113,16 @@ export function publishTables(input: DisclosureInput, config: unknown = {}, opti
   const revisedSensitive: string[] = []
   for (const year of [...byYear.keys()].sort()) {
     const cube = buildCube(year, input.structure, byYear.get(year) as [], cfg)
+    if (options.closedThrough !== undefined) {
+      const through = options.closedThrough
+      for (let i = 0; i < cube.size; i++) if (cube.shown[i] && !periodClosed(keyOf(cube, i).period, through)) cube.shown[i] = 0
+    }
     const { status, requirements } = primarySuppression(cube, cfg)
     let pinned: Uint8Array | undefined
+    let locked: Uint8Array | undefined
     if (previous.size > 0) {
       pinned = new Uint8Array(cube.size)
+      locked = new Uint8Array(cube.size)
       for (let i = 0; i < cube.size; i++) {
         const key = cellKey(keyOf(cube, i))
         const before = previous.get(key)
@@ -104,10 +130,13 @@ export function publishTables(input: DisclosureInput, config: unknown = {}, opti
         if (before.values !== null) {
           pinned[i] = 1
           if (status[i] === PRIMARY) revisedSensitive.push(key)
-        } else if (before.suppressed !== null && status[i] === PUBLISHED) status[i] = SECONDARY
+        } else if (before.suppressed !== null) {
+          locked[i] = 1
+          if (status[i] === PUBLISHED) status[i] = SECONDARY
+        }
       }
     }
-    if (options.secondary !== false) secondarySuppression(cube, status, requirements, cfg, pinned)
+    if (options.secondary !== false) secondarySuppression(cube, status, requirements, cfg, pinned, { locked, reduce: options.reduce !== false })
     cells.push(...renderCells(cube, status))
   }
   const count = (f: (c: PublishedCell) => boolean): number => cells.filter(f).length
@@ -124,16 +153,21 @@ export function publishTables(input: DisclosureInput, config: unknown = {}, opti
   }
 }
 
-/**
- * The cells of one published table: `period` (`2026-01`, `2026-Q1`, `2026`) and `shape`, margins
- * included, in the structure's order (regions, parks and sectors as listed; "all" first).
- */
-export function tableCells(cells: readonly PublishedCell[], shape: TableShape, period: string): PublishedCell[] {
+/** The cells of one table shape (margins included) among `cells`, in their order. */
+export function publicationCells(cells: readonly PublishedCell[], shape: TableShape): PublishedCell[] {
   const inShape =
     shape === 'region-park'
       ? (c: PublishedCell) => c.sector === null
       : shape === 'region-sector'
         ? (c: PublishedCell) => c.park === null
         : (c: PublishedCell) => c.park !== null || c.region === null
-  return cells.filter((c) => c.period === period && inShape(c))
+  return cells.filter(inShape)
+}
+
+/**
+ * The cells of one published table: `period` (`2026-01`, `2026-Q1`, `2026`) and `shape`, margins
+ * included, in the structure's order (regions, parks and sectors as listed; "all" first).
+ */
+export function tableCells(cells: readonly PublishedCell[], shape: TableShape, period: string): PublishedCell[] {
+  return publicationCells(cells.filter((c) => c.period === period), shape)
 }

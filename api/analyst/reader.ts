@@ -122,6 +122,11 @@ export class ReaderView {
     return entry
   }
 
+  /** Unknown base cells: the LP's columns (its cost grows with about their cube). */
+  unknownBaseCells(): number {
+    return this.build().members.reduce((a, m) => a + m.length, 0)
+  }
+
   /** Smallest and largest value of magnitude `values` (protected magnitude `k`) at cell `c`. */
   interval(values: Float64Array, k: number, c: number): Interval {
     const st = this.build()

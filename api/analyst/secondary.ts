@@ -9,7 +9,9 @@
  * 2. A cell no single hypercube protects is checked with the LP: the smallest and largest value
  *    its magnitude can take given every known cell and non-negativity. While that interval is too
  *    narrow, the hypercube covering most of the shortfall is added and the LP asked again.
- * 3. Finally no relation may leave a protected cell as its only unknown (cheap consistency check).
+ * 3. The reduction pass (reduce.ts) publishes again every complement the protection does not need,
+ *    each one only after every protected pair has been proved protected with it published.
+ * 4. Finally no relation may leave a protected cell as its only unknown (cheap consistency check).
  */
 import { DisclosureError } from './errors.ts'
 import { childrenOf, isUnknown, PUBLISHED, relationsOf, SECONDARY, type Cube, type DimNode } from './cube.ts'
@@ -17,6 +19,7 @@ import { searchHypercube, type SearchContext } from './hypercube.ts'
 import { ReaderView, type Interval } from './reader.ts'
 import type { Requirement } from './rules.ts'
 import type { DisclosureConfig } from './config.ts'
+import { reduceSuppression } from './reduce.ts'
 
 /** Float LP tolerance; tighter than the exact auditor's, so what the engine accepts the auditor accepts. */
 const slack = (x: number): number => 1e-10 * Math.max(1, Math.abs(x))
@@ -28,8 +31,10 @@ function specificity(cube: Cube, i: number): number {
 
 /**
  * Adds secondary suppressions to `status` (in place) until every primary cell is protected in
- * every protected magnitude. `pinned` cells (published by an earlier release) are never chosen.
- * Returns how many (cell, magnitude) pairs needed the LP.
+ * every protected magnitude. `pinned` cells (published by an earlier release) are never chosen;
+ * `locked` cells (suppressed by an earlier release) are never published again by the reduction.
+ * `reduce: false` skips the reduction pass (tests measure what it gains). Returns how many
+ * (cell, magnitude) pairs needed the LP and how many complements the reduction published again.
  */
 export function secondarySuppression(
   cube: Cube,
@@ -37,7 +42,8 @@ export function secondarySuppression(
   requirements: ReadonlyMap<number, Requirement>,
   config: DisclosureConfig,
   pinned?: Uint8Array,
-): { lpChecked: number } {
+  { locked, reduce = true }: { readonly locked?: Uint8Array | undefined; readonly reduce?: boolean } = {},
+): { lpChecked: number; republished: number } {
   const values = config.magnitudes.map((m) => cube.totals[m])
   const pbt = cube.totals.plannedBusyS
   let grand = 1e-300
@@ -95,8 +101,9 @@ export function secondarySuppression(
       if (more.sufficient) break
     }
   }
+  const { republished } = reduce ? reduceSuppression({ cube, status, requirements, values, search: ctx, view, lpOk, locked, pinned }) : { republished: 0 }
   checkNoLoneUnknown(cube, status, requirements)
-  return { lpChecked }
+  return { lpChecked, republished }
 }
 
 /** A cell for messages, by its keys only (never a factory). */

@@ -1,6 +1,7 @@
 // Public surface of the reference data: seed files (regions, parks, sectors, factories,
 // calendars, and the energy files: tariffs, time-of-use windows, emission factors) validated at
 // start-up, and lookups on them.
+import { loadDisclosureSettings, type DisclosureSettings } from '../analyst/settings.ts'
 import { loadEnergyReference, voltageLevelIds, type EnergyReference } from './energy.ts'
 import { loadPlantReference, seedDir, type PlantReference } from './registry.ts'
 
@@ -14,16 +15,18 @@ export { loadEnergyReference, voltageLevelIds, ENERGY_SEED_FILES, TOU_PERIODS, T
 /** All reference data the API reads at start-up: the plant registry and the energy files. */
 export interface Reference extends PlantReference {
   readonly energy: EnergyReference
+  /** The analysts' disclosure control (disclosure.yaml). */
+  readonly disclosure: DisclosureSettings
 }
 
 /**
  * Reads and checks every seed file in `dir` (default: `SHOPFLOOR_SEED_DIR`, else api/seed/):
  * regions, sectors, calendars, factories (whose voltage levels must be the tariff's), tariffs,
- * time-of-use windows, emission factors. Throws {@link SeedError} (`SHOPFLOOR_SEED_INVALID`)
+ * time-of-use windows, emission factors, and the analysts' disclosure control. Throws {@link SeedError} (`SHOPFLOOR_SEED_INVALID`)
  * naming the file, line and path of the first problem.
  */
 export function loadReference(dir?: string, env: NodeJS.ProcessEnv = process.env): Reference {
   const base = seedDir(dir, env)
   const energy = loadEnergyReference(base)
-  return { ...loadPlantReference(base, { env, voltageLevels: voltageLevelIds(energy) }), energy }
+  return { ...loadPlantReference(base, { env, voltageLevels: voltageLevelIds(energy) }), energy, disclosure: loadDisclosureSettings(base) }
 }

@@ -6,3 +6,6 @@ export { checkPlan, shiftsOf, productionPieces, type SimPlanSegment, type SimPla
 export { acceleratedClock, REAL_CLOCK, type SimClock, type AcceleratedClock, type AcceleratedClockOptions } from './clock.ts'
 export { machineTruth, dayTruth, reliability, type MachineTruth, type TruthOptions, type DowntimeTruth } from './ground-truth.ts'
 export { SMT_LINE, SMT_DAY_LINE, SMT_SITE, PLC_STATE_CODES } from './smt-line.ts'
+export { REGION_FACTORIES, SECTOR_LINES, regionFactory, type RegionFactorySpec, type RegionProfile, type RegionSector } from './region.ts'
+export { RegionSim, type RegionSimOptions, type RegionFactory } from './region-sim.ts'
+export { factoryPeriodTruth, type FactoryPeriodTruth, type ObservedWorld } from './region-truth.ts'

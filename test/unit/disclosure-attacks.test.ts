@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { auditPublication, cellKey, publishTables, type PublishedCell } from '../../api/analyst/index.ts'
-import { cell, factory, input, merge, shown } from './disclosure-fixtures.ts'
+import { cell, factory, input, merge, shown, successiveReleases } from './disclosure-fixtures.ts'
 
 const Q1 = ['2026-01', '2026-02', '2026-03']
 
@@ -177,18 +177,7 @@ describe('disclosure attacks', () => {
   })
 
   it('successive releases (January alone, then the quarter) leak when each picks its own complements, not when the second honours the first', () => {
-    const later = { '2026-02': 40, '2026-03': 40 }
-    const all = [
-      factory('early', 'bau-bang', 'C14', 40, Q1),
-      ...[1, 2, 3].map((i) => factory(`late${i}`, 'bau-bang', 'C14', later, Q1)),
-      // vsip-1 is the cheaper complement in January (4 factories) but not for the quarter (10 from February).
-      ...[1, 2, 3, 4].map((i) => factory(`v${i}`, 'vsip-1', 'C14', 40, Q1)),
-      ...[5, 6, 7, 8, 9, 10].map((i) => factory(`v${i}`, 'vsip-1', 'C14', later, Q1)),
-      ...[1, 2, 3, 4, 5].map((i) => factory(`m${i}`, 'my-phuoc', 'C14', 40, Q1)),
-      ...[1, 2, 3, 4].map((i) => factory(`z${i}`, 'bau-bang', 'C26', 40, Q1)),
-      ...[1, 2, 3, 4].map((i) => factory(`y${i}`, 'vsip-1', 'C26', 40, Q1)),
-      ...[1, 2, 3, 4].map((i) => factory(`w${i}`, 'my-phuoc', 'C26', 40, Q1)),
-    ]
+    const all = successiveReleases()
     const data = input(...all)
     const january = publishTables(input(...all.map((f) => f.filter((c) => c.month === '2026-01')))).cells
     const heldFromFebruary = january.filter((c) => c.periodKind === 'month')

@@ -75,3 +75,44 @@ export function merge(...lists: ReadonlyArray<readonly PublishedCell[]>): Publis
     }
   return [...out.values()]
 }
+
+const Q1 = ['2026-01', '2026-02', '2026-03']
+
+/**
+ * Successive releases: the factories of a quarter where vsip-1 × C14 is the cheaper complement of
+ * bau-bang × C14 in January (4 factories) but not for the quarter (10 from February), so a quarter
+ * solved afresh publishes what January hid.
+ */
+export function successiveReleases(): FactoryContribution[][] {
+  const later = { '2026-02': 40, '2026-03': 40 }
+  return [
+    factory('early', 'bau-bang', 'C14', 40, Q1),
+    ...[1, 2, 3].map((i) => factory(`late${i}`, 'bau-bang', 'C14', later, Q1)),
+    ...[1, 2, 3, 4].map((i) => factory(`v${i}`, 'vsip-1', 'C14', 40, Q1)),
+    ...[5, 6, 7, 8, 9, 10].map((i) => factory(`v${i}`, 'vsip-1', 'C14', later, Q1)),
+    ...[1, 2, 3, 4, 5].map((i) => factory(`m${i}`, 'my-phuoc', 'C14', 40, Q1)),
+    ...[1, 2, 3, 4].map((i) => factory(`z${i}`, 'bau-bang', 'C26', 40, Q1)),
+    ...[1, 2, 3, 4].map((i) => factory(`y${i}`, 'vsip-1', 'C26', 40, Q1)),
+    ...[1, 2, 3, 4].map((i) => factory(`w${i}`, 'my-phuoc', 'C26', 40, Q1)),
+  ]
+}
+
+const PARKS = ['vsip-1', 'my-phuoc', 'bau-bang', 'amata']
+const SECTORS = ['C26', 'C14', 'C31']
+
+/** A random quarter (seeded): 15–34 factories, one in ten large, some missing months, one in five without an energy meter. */
+export function randomQuarter(seed0: number): DisclosureInput {
+  let seed = seed0 * 7919
+  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648
+  const n = 15 + Math.floor(rnd() * 20)
+  const factories: FactoryContribution[][] = []
+  for (let i = 0; i < n; i++) {
+    const sizes: Record<string, number> = {}
+    const base = rnd() < 0.1 ? 100 : 10 + Math.floor(rnd() * 10)
+    for (const m of Q1) if (rnd() > 0.15) sizes[m] = base + Math.floor(rnd() * 10)
+    let rows = factory(`f${i}`, PARKS[Math.floor(rnd() * 3.5)] as string, SECTORS[Math.floor(rnd() * 3)] as string, sizes, Q1)
+    if (rnd() < 0.2) rows = rows.map((r) => ({ ...r, kwh: 0, co2Kg: 0 }))
+    factories.push(rows)
+  }
+  return input(...factories)
+}

@@ -5,32 +5,11 @@
  * The same data with primary suppression only must leak, or the auditor is not looking.
  */
 import { describe, expect, it } from 'vitest'
-import { auditPublication, publishTables, resolveDisclosureConfig, type FactoryContribution } from '../../api/analyst/index.ts'
+import { auditPublication, publishTables, resolveDisclosureConfig } from '../../api/analyst/index.ts'
 import { buildCube, checkInput } from '../../api/analyst/cube.ts'
 import { primarySuppression } from '../../api/analyst/rules.ts'
 import { secondarySuppression } from '../../api/analyst/secondary.ts'
-import { factory, input } from './disclosure-fixtures.ts'
-
-const MONTHS = ['2026-01', '2026-02', '2026-03']
-const PARKS = ['vsip-1', 'my-phuoc', 'bau-bang', 'amata']
-const SECTORS = ['C26', 'C14', 'C31']
-
-/** 15–34 factories, one in ten large, some missing months, one in five without an energy meter. */
-function randomQuarter(seed0: number) {
-  let seed = seed0 * 7919
-  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648
-  const n = 15 + Math.floor(rnd() * 20)
-  const factories: FactoryContribution[][] = []
-  for (let i = 0; i < n; i++) {
-    const sizes: Record<string, number> = {}
-    const base = rnd() < 0.1 ? 100 : 10 + Math.floor(rnd() * 10)
-    for (const m of MONTHS) if (rnd() > 0.15) sizes[m] = base + Math.floor(rnd() * 10)
-    let rows = factory(`f${i}`, PARKS[Math.floor(rnd() * 3.5)] as string, SECTORS[Math.floor(rnd() * 3)] as string, sizes, MONTHS)
-    if (rnd() < 0.2) rows = rows.map((r) => ({ ...r, kwh: 0, co2Kg: 0 }))
-    factories.push(rows)
-  }
-  return input(...factories)
-}
+import { randomQuarter } from './disclosure-fixtures.ts'
 
 const variants: Array<[string, Record<string, unknown>]> = [
   ['defaults', {}],
