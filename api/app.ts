@@ -1,19 +1,21 @@
 import Fastify, { type FastifyInstance, type FastifyError } from 'fastify'
 import type { Logger } from '../connectors/common/logger.ts'
 import type { Clickhouse } from '../stream/index.ts'
-import { registerAuth, type ApiKeyStore, type RateLimitOptions } from './auth/index.ts'
+import { SESSION_COOKIE, SessionStore, cookieValue, registerAuth, registerSessionRoutes, type ApiKeyStore, type RateLimitOptions, type SessionOptions } from './auth/index.ts'
+import { LiveFeed } from './live/index.ts'
+import { registerLive, type LiveOptions } from './routes/live.ts'
 import { ApiError, ErrorBody } from './errors.ts'
 import { registerOpenApi } from './http/openapi.ts'
 import { loadReference, type Reference } from './reference/index.ts'
 import { registerDashboard } from './dashboard/serve.ts'
 import { registerHealth } from './routes/health.ts'
 import { registerMachines } from './routes/machines.ts'
-import { registerAnalyst } from './routes/analyst.ts'
 import { registerDowntime } from './routes/downtime.ts'
 import { registerEnergy } from './routes/energy.ts'
 import { registerOee } from './routes/oee.ts'
 import { registerRegistry } from './routes/registry.ts'
 import { registerTimeline } from './routes/timeline.ts'
+import { registerAnalyst } from './routes/analyst.ts'
 
 export interface ApiOptions {
   clickhouse: Clickhouse
@@ -27,6 +29,13 @@ export interface ApiOptions {
   ready?: () => boolean
   /** Request limits per key and per address; false turns them off. Default 600 per key and 120 per address a minute. */
   rateLimit?: RateLimitOptions | false
+  /**
+   * The dashboard's sessions (cookie beside the key headers): a store, or options for one the app
+   * makes. Default: in memory (a restart signs browsers out); the CLI keeps them in a file next to the keys.
+   */
+  sessions?: SessionStore | SessionOptions
+  /** The live feed and `GET /api/v1/live` (poll interval, bounds, heartbeats; a feed ingest notifies). Default: LIVE_DEFAULTS. */
+  live?: LiveOptions
   /**
    * Behind a reverse proxy: which proxies to trust for the client address (X-Forwarded-For), as
    * fastify's trustProxy (true, an address or CIDR list). Default false: the socket's address,
@@ -113,9 +122,11 @@ export async function buildApp(opts: ApiOptions): Promise<FastifyInstance> {
   app.setNotFoundHandler((req, reply) => {
     reply.status(404).send(new ApiError('SHOPFLOOR_API_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}: /docs lists the routes`).body())
   })
-  registerAuth(app, { keys: opts.keys, ...(opts.rateLimit !== undefined ? { rateLimit: opts.rateLimit } : {}), ...(opts.now ? { now: opts.now } : {}) })
+  const sessions = opts.sessions instanceof SessionStore ? opts.sessions : new SessionStore(opts.keys, opts.sessions)
+  registerAuth(app, { keys: opts.keys, sessions, ...(opts.rateLimit !== undefined ? { rateLimit: opts.rateLimit } : {}), ...(opts.now ? { now: opts.now } : {}) })
   await registerOpenApi(app)
   registerHealth(app, opts)
+  registerSessionRoutes(app, sessions)
   await registerDashboard(app)
   const reference = opts.reference ?? loadReference()
   registerMachines(app, opts.clickhouse)
@@ -125,5 +136,19 @@ export async function buildApp(opts: ApiOptions): Promise<FastifyInstance> {
   registerDowntime(app, opts, reference)
   registerEnergy(app, opts, reference)
   registerAnalyst(app, opts, reference)
+  const { feed, ...liveOpts } = opts.live ?? {}
+  const live = feed ?? new LiveFeed({ clickhouse: opts.clickhouse, ...liveOpts, ...(opts.logger ? { logger: opts.logger } : {}) })
+  if (!feed) app.addHook('onClose', async () => live.close())
+  registerLive(app, live, {
+    // An open stream outlives its request's authentication: its key or session is checked again at every heartbeat.
+    stillValid: (req) => {
+      const p = req.principal
+      if (!p) return false
+      if (p.via !== 'session') return opts.keys.principalOf(p.keyId) !== null
+      const token = cookieValue(req.headers.cookie, SESSION_COOKIE)
+      return token !== undefined && sessions.authenticate(token) !== null
+    },
+    ...liveOpts,
+  })
   return app
 }

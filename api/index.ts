@@ -4,6 +4,7 @@ export { ApiError, API_ERRORS, type ApiErrorCode } from './errors.ts'
 export {
   ApiKeyError,
   ApiKeyStore,
+  SessionStore,
   ROLES,
   allowedFactories,
   keysFileFromEnv,
@@ -15,7 +16,9 @@ export {
   type Principal,
   type RateLimitOptions,
   type Role,
+  type SessionOptions,
 } from './auth/index.ts'
+export { LiveFeed, LIVE_DEFAULTS, type LiveFeedOptions } from './live/index.ts'
 export { DOCS_PREFIX } from './http/openapi.ts'
 export { computeOee, sumStateTime, type OeeResult, type CountTotals } from './kpi/oee.ts'
 export { stateTime, type StateTime, type StateEvent } from './kpi/state-time.ts'

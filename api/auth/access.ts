@@ -4,12 +4,13 @@ import { ApiError } from '../errors.ts'
 /**
  * Who may call a route, declared by every route as `config: { access }`:
  * - `public`: no key (health, the OpenAPI document and UI);
+ * - `any`: any valid key or session, whatever its role (the session routes: sign-in, who am I, sign-out);
  * - `plant`: admin, or a plant engineer (then only for the factories in the key's scope);
  * - `analyst`: admin or analyst (aggregates across factories, never one factory's own rows);
  * - `admin`: admin only.
  */
-export type Access = 'public' | 'plant' | 'analyst' | 'admin'
-export const ACCESS_LEVELS: readonly Access[] = ['public', 'plant', 'analyst', 'admin']
+export type Access = 'public' | 'any' | 'plant' | 'analyst' | 'admin'
+export const ACCESS_LEVELS: readonly Access[] = ['public', 'any', 'plant', 'analyst', 'admin']
 
 /** The role an API key carries. */
 export type Role = 'admin' | 'plant-engineer' | 'analyst'
@@ -24,6 +25,8 @@ export interface Principal {
   role: Role
   /** Factory paths (`region/park/factory`) a plant engineer may see; empty for the other roles. */
   factories: readonly string[]
+  /** How the caller proved it: the key in a header, or the dashboard's session cookie. Default 'key'. */
+  via?: 'key' | 'session'
 }
 
 declare module 'fastify' {
@@ -38,6 +41,7 @@ declare module 'fastify' {
 }
 
 const ROLES_FOR: Record<Exclude<Access, 'public'>, readonly Role[]> = {
+  any: ROLES,
   plant: ['admin', 'plant-engineer'],
   analyst: ['admin', 'analyst'],
   admin: ['admin'],

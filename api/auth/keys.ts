@@ -179,6 +179,14 @@ export class ApiKeyStore {
     return r !== undefined && !r.revoked
   }
 
+  /** The caller a key id stands for, or null when unknown or revoked (cheap; no hashing: for sessions opened with the key). */
+  principalOf(id: string): Principal | null {
+    this.#refresh()
+    const r = this.#records.get(id)
+    if (!r || r.revoked) return null
+    return { keyId: r.id, name: r.name, role: r.role, factories: r.role === 'plant-engineer' ? r.factories : [] }
+  }
+
   /** The caller behind a presented key, or null when it is malformed, unknown, revoked or wrong. */
   async authenticate(presented: string): Promise<Principal | null> {
     const m = KEY_PATTERN.exec(presented)

@@ -36,7 +36,17 @@ export function plainNumber(n: number): string {
   return neg ? `-${out}` : out
 }
 
-/** One field: quoted when it must be (RFC 4180 §2.6-2.7). */
+/**
+ * Text a spreadsheet would run as a formula (CSV injection, OWASP): `=`, `+`, `-`, `@`, tab or CR
+ * first. A reason or machine name typed on a PLC panel or into the seed must not become
+ * `=HYPERLINK(...)` in the engineer's Excel. Numbers are written as numbers and never escaped.
+ */
+const FORMULA_START = /^[=+\-@\t\r]/
+
+/**
+ * One field: quoted when it must be (RFC 4180 §2.6-2.7); text that a spreadsheet would take for a
+ * formula gets a leading `'` and quotes (OWASP's advice), so it shows as the text it is.
+ */
 export function csvCell(v: unknown): string {
   let s: string
   if (v === null || v === undefined) return ''
@@ -45,6 +55,7 @@ export function csvCell(v: unknown): string {
   else if (v instanceof Date) return v.toISOString()
   else if (typeof v === 'string') s = v
   else s = JSON.stringify(v)
+  if (FORMULA_START.test(s)) return `"'${s.replaceAll('"', '""')}"`
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s
 }
 

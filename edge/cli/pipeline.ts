@@ -1,4 +1,11 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { stringify } from 'yaml'
 import type { Logger } from '../../connectors/common/logger.ts'
+import { FactorySim, type FactorySimOptions } from '../../connectors/index.ts'
+import { LiveFeed } from '../../api/index.ts'
+import { EdgeAgent } from '../agent.ts'
+import { parseEdgeConfig } from '../config/load.ts'
 import {
   EventCodec,
   schemaRegistryFromEnv,
@@ -16,6 +23,7 @@ import {
   type Clickhouse,
   type DeadLetterSink,
   type Publisher,
+  type StoredBatch,
   type Subscriber,
 } from '../../stream/index.ts'
 
@@ -76,8 +84,26 @@ export async function openCodec(topicPrefix: string, logger: Logger): Promise<Ev
   return codec
 }
 
-export async function startIngest(opts: { subscriber: Subscriber; clickhouse: Clickhouse; logger: Logger; deadLetter?: DeadLetterSink | undefined; codec?: EventCodec }): Promise<Ingest> {
-  const ingest = new Ingest({ clickhouse: opts.clickhouse, codec: opts.codec ?? new EventCodec(), logger: opts.logger, ...(opts.deadLetter ? { deadLetter: opts.deadLetter } : {}) })
+/**
+ * Starts the ingest worker on a transport. `onStored` hears of every stored batch: where the API
+ * runs in the same process (`shopfloor demo`), its live feed's `notify`, so a state change reaches
+ * the dashboards at once instead of at the feed's next poll.
+ */
+export async function startIngest(opts: {
+  subscriber: Subscriber
+  clickhouse: Clickhouse
+  logger: Logger
+  deadLetter?: DeadLetterSink | undefined
+  codec?: EventCodec
+  onStored?: (batch: StoredBatch) => void
+}): Promise<Ingest> {
+  const ingest = new Ingest({
+    clickhouse: opts.clickhouse,
+    codec: opts.codec ?? new EventCodec(),
+    logger: opts.logger,
+    ...(opts.deadLetter ? { deadLetter: opts.deadLetter } : {}),
+    ...(opts.onStored ? { onStored: opts.onStored } : {}),
+  })
   await opts.subscriber.run(ingest.handle)
   return ingest
 }
@@ -87,4 +113,51 @@ export async function openStore(logger: Logger, opts: { path?: string; database?
   const applied = await migrate(ch)
   logger.info({ clickhouse: ch.describe, database: ch.database, applied }, 'ClickHouse ready')
   return ch
+}
+
+/** The demo's moving parts, running: what `shopfloor demo` starts before the API, and the dashboard's live test too. */
+export interface DemoPipeline {
+  factory: FactorySim
+  agent: EdgeAgent
+  ingest: Ingest
+  transport: TransportChoice
+  /** The API's live feed, told of every batch ingest stores (pass it to buildApp as `live: { feed }`). */
+  live: LiveFeed
+  /** The agent config written for the simulated line. */
+  configFile: string
+  close(): Promise<void>
+}
+
+/**
+ * Starts the simulated SMT line (real OPC UA and Modbus TCP servers on loopback), the transport
+ * (Kafka with `brokers`, else in-process), ingest into `store`, a live feed that ingest notifies,
+ * and the edge agent reading the line. `dir` holds the agent config and its state (spool).
+ */
+export async function startDemoPipeline(opts: { store: Clickhouse; logger: Logger; dir: string; brokers?: string[] | undefined; topicPrefix: string; sim?: FactorySimOptions }): Promise<DemoPipeline> {
+  const factory = await FactorySim.start(opts.sim ?? {})
+  mkdirSync(opts.dir, { recursive: true })
+  const configFile = join(opts.dir, 'edge.yaml')
+  const text = `# Agent config of the demo's simulated SMT line (rewritten at every start)\n${stringify(factory.edgeConfig({ stateDir: join(opts.dir, 'edge') }))}`
+  writeFileSync(configFile, text)
+  const config = parseEdgeConfig(text, configFile)
+  const transport = await openTransport({ brokers: opts.brokers, topicPrefix: opts.topicPrefix, logger: opts.logger })
+  // Ingest and the API share this process: ingest tells the live feed of each stored batch.
+  const live = new LiveFeed({ clickhouse: opts.store, logger: opts.logger })
+  const ingest = await startIngest({ subscriber: transport.subscriber, clickhouse: opts.store, logger: opts.logger, onStored: () => live.notify() })
+  const agent = new EdgeAgent({ config, publisher: transport.publisher, topicPrefix: opts.topicPrefix, logger: opts.logger })
+  await agent.start()
+  return {
+    factory,
+    agent,
+    ingest,
+    transport,
+    live,
+    configFile,
+    close: async () => {
+      await agent.stop()
+      await transport.close()
+      live.close()
+      await factory.stop()
+    },
+  }
 }

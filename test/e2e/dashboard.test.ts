@@ -7,15 +7,22 @@
 // of one line runs from before S, stops (JAM) at S+0.4d, runs again at S+0.5d and is in a planned
 // stop from S+0.9d. A planned stop is not planned busy time, so the figures stop moving and the
 // page and the test's own API call must agree exactly.
+//
+// Live: the demo pipeline runs beside it into the same store (simulated PLC on a real OPC UA
+// server -> edge agent -> in-process transport -> ingest, which notifies the API's live feed), its
+// scenario over at once so every machine rests in a planned stop; the test then sets a machine's
+// state on the PLC and times how long the open page takes to show it (target: 2 s).
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium, type Browser } from 'playwright-core'
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { build } from 'vite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { migrate, openClickhouse, type Clickhouse, type MachineStateCode, type ShopfloorEvent } from '../../stream/index.ts'
+import { PLC_STATE_CODES, silentLogger } from '../../connectors/index.ts'
+import { startDemoPipeline, type DemoPipeline } from '../../edge/cli/pipeline.ts'
+import { DEFAULT_TOPIC_PREFIX, migrate, openClickhouse, type Clickhouse, type MachineStateCode, type ShopfloorEvent } from '../../stream/index.ts'
 import { TEST_FACTORY, announceMachines, storeEvents, testApi, type TestApi } from '../support/api.ts'
-import { freePort } from '../support/wait.ts'
+import { freePort, waitFor } from '../support/wait.ts'
 
 const CHROMIUM = process.env['SHOPFLOOR_CHROMIUM'] ?? '/usr/bin/chromium'
 const LINE = `${TEST_FACTORY}/smt/dash-1`
@@ -29,6 +36,7 @@ let api: TestApi
 let browser: Browser
 let base: string
 let shift: { start: number; key: string }
+let demo: DemoPipeline
 
 function scenario(S: number, d: number): ShopfloorEvent[] {
   const out: ShopfloorEvent[] = []
@@ -81,7 +89,9 @@ beforeAll(async () => {
     await build({ configFile: join(import.meta.dirname, '../../api/dashboard/app/vite.config.ts'), logLevel: 'warn' })
     ch = await openClickhouse({ path: join(dir, 'chdb'), database: 'dashboard_e2e' })
     await migrate(ch)
-    api = await testApi({ clickhouse: ch })
+    // A scenario 1 ms long: the simulated machines rest in PLANNED_STOP until the test sets a state.
+    demo = await startDemoPipeline({ store: ch, logger: silentLogger, dir: join(dir, 'demo'), topicPrefix: DEFAULT_TOPIC_PREFIX, sim: { seed: 1, durationMs: 1 } })
+    api = await testApi({ clickhouse: ch, live: { feed: demo.live } })
   } finally {
     if (savedDir === undefined) delete process.env['SHOPFLOOR_DASHBOARD_DIR']
     else process.env['SHOPFLOOR_DASHBOARD_DIR'] = savedDir
@@ -117,6 +127,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close()
   await api?.close()
+  await demo?.close()
   await ch?.close()
   if (dir) rmSync(dir, { recursive: true, force: true })
 })
@@ -128,6 +139,18 @@ async function apiLine(): Promise<{ oee: number | null; availability: number | n
   const line = (res.json() as { lines: Array<{ line: string; oee: number | null; availability: number | null }> }).lines.find((l) => l.line === LINE)
   expect(line).toBeDefined()
   return line!
+}
+
+/** A browser context of its own (its own cookie) signed in as the plant engineer; page errors collected. */
+async function signedIn(): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } })
+  const page = await context.newPage()
+  const errors: string[] = []
+  page.on('pageerror', (e) => errors.push(e.message))
+  await page.goto(`${base}/`)
+  await page.fill('#api-key', api.key.plant)
+  await page.click('button[type=submit]')
+  return { context, page, errors }
 }
 
 const pct = (locale: string, r: number): string => new Intl.NumberFormat(locale, { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(r)
@@ -144,6 +167,12 @@ describe('dashboard in headless Chromium', () => {
 
     const cell = page.locator(`td[data-kpi="oee"][data-line="${LINE}"]`)
     await cell.waitFor({ timeout: 30_000 })
+    // Signed in by an HttpOnly, SameSite=Strict session cookie; the key is nowhere in the page's reach.
+    const cookies = await page.context().cookies()
+    expect(cookies.map((c) => [c.name, c.httpOnly, c.sameSite])).toEqual([['shopfloor_session', true, 'Strict']])
+    expect(cookies[0]!.value).not.toContain(api.key.plant.slice(4, 16))
+    const stored = await page.evaluate<string>(`JSON.stringify([{ ...sessionStorage }, { ...localStorage }, document.cookie, document.getElementById('api-key')?.value ?? ''])`)
+    expect(stored).not.toContain(api.key.plant.slice(4))
     const expected = await apiLine()
     expect(expected.oee).not.toBeNull()
     expect(Number(await cell.getAttribute('data-value'))).toBe(expected.oee)
@@ -179,7 +208,93 @@ describe('dashboard in headless Chromium', () => {
     await page.click('button[type=submit]')
     await page.locator('#sign-in-error:not(:empty)').waitFor()
     expect(await page.textContent('#sign-in-error')).toContain('SHOPFLOOR_API_UNAUTHORIZED')
-    expect(await page.evaluate(() => sessionStorage.getItem('shopfloor.apiKey'))).toBeNull()
+    expect(await page.context().cookies()).toEqual([])
     await page.close()
+  })
+
+  it('dashboard never lets a slow answer for a view the user left overwrite the view on screen', async () => {
+    const { context, page, errors } = await signedIn()
+    await page.locator(`td[data-kpi="oee"][data-line="${LINE}"]`).waitFor({ timeout: 30_000 })
+    // The machine view's downtime answer comes 2.5 s late; the user goes back before it does.
+    let held = 0
+    await page.route('**/api/v1/downtime?*', async (route) => {
+      held++
+      await new Promise((r) => setTimeout(r, 2_500))
+      await route.continue().catch(() => undefined)
+    })
+    await page.click(`a[href="#/machine/${encodeURIComponent(AOI)}"]`)
+    await waitFor('the machine view to ask for its downtime', () => held > 0, 10_000)
+    await page.evaluate('location.hash = "#/"')
+    await page.locator(`td[data-kpi="oee"][data-line="${LINE}"]`).waitFor({ timeout: 30_000 })
+    await page.waitForTimeout(3_500)
+    expect(await page.locator('section.overview').count()).toBe(1)
+    expect(await page.locator('section.machine').count()).toBe(0)
+    expect(errors).toEqual([])
+    await context.close()
+  })
+
+  it('dashboard follows a state change on the simulated PLC within 2 s, on the overview and the machine view', async () => {
+    const sim = demo.factory
+    const eol = sim.machines.at(-1)!
+    const machine = sim.pathOf(eol.id)
+    const line = sim.linePath
+    // The simulator's node ids (FactorySim's edgeConfig maps them to the machine).
+    const node = (tag: string): string => `ns=1;s=SMT1.${eol.id}.${tag}`
+    // The agent has read the PLC and announced the line before the page opens.
+    await waitFor('the simulated line in the store', () => demo.agent.stats.events.machine_state >= sim.machines.length && demo.ingest.stats.messages > sim.machines.length, 30_000)
+
+    const { context, page, errors } = await signedIn()
+    const chip = (state: string): string => `[data-line-state="${line}"] [data-state="${state}"]`
+    await page.locator(chip('PLANNED_STOP')).waitFor({ timeout: 30_000 })
+    await page.locator('.overview[data-live="on"]').waitFor({ timeout: 10_000 })
+
+    // The API's side of the latency: when the feed itself hears of the change (ingest stored it).
+    const heard = new Map<string, number>()
+    const stop = await demo.live.subscribe('e2e-probe', { factories: 'all', machine }, { state: (s, _id, snapshot) => void (snapshot || heard.set(s.state, Date.now())), rows: () => {} })
+    /** Sets the machine's state on the PLC and returns how long the feed and the page took to show it, ms. */
+    const follow = async (state: keyof typeof PLC_STATE_CODES, reason: string, selector: string): Promise<{ page: number; feed: number }> => {
+      heard.delete(state)
+      const before = demo.agent.stats.events.machine_state
+      const batches = demo.ingest.stats.batches
+      let agentAt = Number.NaN
+      let ingestAt = Number.NaN
+      const probe = setInterval(() => {
+        if (Number.isNaN(agentAt) && demo.agent.stats.events.machine_state > before) agentAt = Date.now()
+        if (!Number.isNaN(agentAt) && Number.isNaN(ingestAt) && demo.ingest.stats.batches > batches) ingestAt = Date.now()
+      }, 5)
+      const t0 = Date.now()
+      sim.opcua.setValue(node('Reason'), reason, t0)
+      sim.opcua.setValue(node('State'), PLC_STATE_CODES[state], t0)
+      await page.waitForSelector(selector, { timeout: 10_000, state: 'attached' })
+      clearInterval(probe)
+      process.stdout.write(`  ${state}: agent ${agentAt - t0} ms, an ingest batch after it ${ingestAt - t0} ms, feed ${(heard.get(state) ?? Number.NaN) - t0} ms, page ${Date.now() - t0} ms\n`)
+      return { page: Date.now() - t0, feed: (heard.get(state) ?? Number.NaN) - t0 }
+    }
+    const updated = await page.getAttribute('[data-updated]', 'data-updated')
+    await page.evaluate('window.__overview = document.querySelector("section.overview")')
+    const overviewMs = await follow('DOWN', 'JAM', chip('DOWN'))
+    await page.screenshot({ path: join(SHOTS, 'dashboard-live-overview.png'), fullPage: true })
+    // New rows (the state, counts, meter readings) nudge the KPIs: re-fetched (debounced, at most
+    // every 10 s) and written into the same table, not a re-render.
+    await waitFor('the overview to refresh its KPIs on a nudge', async () => (await page.getAttribute('[data-updated]', 'data-updated')) !== updated, 30_000)
+    expect(await page.evaluate('window.__overview === document.querySelector("section.overview")')).toBe(true)
+
+    await page.click(`a[href="#/machine/${encodeURIComponent(machine)}"]`)
+    const machineChip = (state: string): string => `h1 [data-machine-state="${machine}"] [data-state="${state}"]`
+    await page.locator(machineChip('DOWN')).waitFor({ timeout: 30_000 })
+    await page.locator('main[aria-busy="false"]').waitFor({ timeout: 30_000 })
+    // The view on screen and its stream open: what an engineer looking at it has.
+    await page.locator('section.machine[data-live="on"]').waitFor({ timeout: 10_000 })
+    const machineMs = await follow('RUNNING', '', machineChip('RUNNING'))
+    await page.screenshot({ path: join(SHOTS, 'dashboard-live-machine.png'), fullPage: true })
+    stop()
+    process.stdout.write(
+      `live state change, PLC value set -> chip on screen: overview ${overviewMs.page} ms, machine view ${machineMs.page} ms ` +
+        `(the API's feed had it after ${overviewMs.feed} and ${machineMs.feed} ms)\n`,
+    )
+    expect(overviewMs.page).toBeLessThan(2_000)
+    expect(machineMs.page).toBeLessThan(2_000)
+    expect(errors).toEqual([])
+    await context.close()
   })
 })

@@ -39,6 +39,27 @@ describe('CSV', () => {
     expect(csvCell(v)).toBe(s)
   })
 
+  it.each<[unknown, string]>([
+    ['=HYPERLINK("http://evil.example","jam")', `"'=HYPERLINK(""http://evil.example"",""jam"")"`],
+    ['+1+1', `"'+1+1"`],
+    ['-2+3', `"'-2+3"`],
+    ['@SUM(A1:A9)', `"'@SUM(A1:A9)"`],
+    ['\t=1', `"'\t=1"`],
+    ['\r=1', `"'\r=1"`],
+    ['=a,b', `"'=a,b"`],
+    // Not at the start, or a number: left as is.
+    ['jam=1', 'jam=1'],
+    ['a-b', 'a-b'],
+    [-3.5, '-3.5'],
+    [' =1', ' =1'],
+  ])('csvCell escapes %j so a spreadsheet shows text, not a formula (OWASP CSV injection)', (v, s) => {
+    expect(csvCell(v)).toBe(s)
+  })
+
+  it('toCsv escapes a formula in any cell, header included', () => {
+    expect(toCsv([{ reason: '=cmd|\' /C calc\'!A0' }], ['reason', { header: '@h', value: () => 1 }])).toBe(`reason,"'@h"\r\n"'=cmd|' /C calc'!A0",1\r\n`)
+  })
+
   it('toCsv writes a header row, CRLF after every record, nested paths and computed columns', () => {
     const rows = [
       { machine: 'a/b/c/d/e/printer', oee: 0.85, seconds: { running: 3600 } },

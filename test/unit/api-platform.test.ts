@@ -123,7 +123,7 @@ describe('API access', () => {
 
   it('API refuses to start with a route that declares no access', async () => {
     const bare = await buildApp({ clickhouse: down, keys, reference: testReference(), rateLimit: false })
-    expect(() => bare.get('/open', async () => 'oops')).toThrow(/route GET \/open must declare config.access as one of public, plant, analyst, admin/)
+    expect(() => bare.get('/open', async () => 'oops')).toThrow(/route GET \/open must declare config.access as one of public, any, plant, analyst, admin/)
     expect(() => bare.get('/typo', { config: { access: 'everyone' as Access } }, async () => 'oops')).toThrow(/got "everyone"/)
     // Also from inside a plugin: start-up (ready) fails.
     const other = await buildApp({ clickhouse: down, keys, reference: testReference(), rateLimit: false })
@@ -308,10 +308,10 @@ describe('API OpenAPI document', () => {
 
   it('OpenAPI document lists the routes with their access, security and error answers', () => {
     expect(doc.openapi).toBe('3.1.0')
-    expect(Object.keys(doc.components['securitySchemes'] ?? {})).toEqual(['bearerKey', 'apiKeyHeader'])
+    expect(Object.keys(doc.components['securitySchemes'] ?? {})).toEqual(['bearerKey', 'apiKeyHeader', 'sessionCookie'])
     expect(doc.components['schemas']?.['ErrorBody']).toBeDefined()
     const admin = doc.paths['/probe/admin']?.['get'] as Record<string, unknown>
-    expect(admin['security']).toEqual([{ bearerKey: [] }, { apiKeyHeader: [] }])
+    expect(admin['security']).toEqual([{ bearerKey: [] }, { apiKeyHeader: [] }, { sessionCookie: [] }])
     expect(admin['x-access']).toBe('admin')
     expect(Object.keys(admin['responses'] as object)).toEqual(expect.arrayContaining(['200', '401', '403', '429']))
     const pub = doc.paths['/probe/public']?.['get'] as Record<string, unknown>

@@ -1,5 +1,6 @@
 import { cliLogger } from '../logging.ts'
-import { ApiKeyStore, DOCS_PREFIX, buildApp, keysFileFromEnv, rateLimitFromEnv } from '../../../api/index.ts'
+import { join, dirname } from 'node:path'
+import { ApiKeyStore, DOCS_PREFIX, SessionStore, buildApp, keysFileFromEnv, rateLimitFromEnv } from '../../../api/index.ts'
 import { openStore } from '../pipeline.ts'
 import { EXIT, type Command } from '../run.ts'
 import { untilSignal } from './signals.ts'
@@ -25,7 +26,9 @@ export const api: Command = {
     // SHOPFLOOR_API_TRUST_PROXY: "true", or the proxies' addresses (comma-separated), when a reverse proxy sits in front.
     const proxy = process.env['SHOPFLOOR_API_TRUST_PROXY']
     const trustProxy = proxy === undefined || proxy === '' ? undefined : proxy === 'true' ? true : proxy.split(',').map((p) => p.trim())
-    const app = await buildApp({ clickhouse: store, logger, keys, rateLimit, ...(trustProxy !== undefined ? { trustProxy } : {}) })
+    // The dashboard's sign-ins survive a restart: the session table lives next to the keys file.
+    const sessions = new SessionStore(keys, { file: join(dirname(file), 'api-sessions.json'), logger })
+    const app = await buildApp({ clickhouse: store, logger, keys, sessions, rateLimit, ...(trustProxy !== undefined ? { trustProxy } : {}) })
     const port = Number(process.env['PORT'] ?? 8080)
     await app.listen({ port, host: process.env['HOST'] ?? '0.0.0.0' })
     await untilSignal()

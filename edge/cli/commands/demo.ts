@@ -1,13 +1,8 @@
-import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { stringify } from 'yaml'
-import { FactorySim } from '../../../connectors/index.ts'
 import { cliLogger } from '../logging.ts'
-import { ApiKeyStore, DOCS_PREFIX, buildApp, keysFileFromEnv } from '../../../api/index.ts'
+import { ApiKeyStore, DOCS_PREFIX, SessionStore, buildApp, keysFileFromEnv } from '../../../api/index.ts'
 import { brokersFromEnv, DEFAULT_TOPIC_PREFIX } from '../../../stream/index.ts'
-import { EdgeAgent } from '../../agent.ts'
-import { parseEdgeConfig } from '../../config/load.ts'
-import { openStore, openTransport, startIngest } from '../pipeline.ts'
+import { openStore, startDemoPipeline } from '../pipeline.ts'
 import { EXIT, type Command } from '../run.ts'
 import { demoAdminKey } from './api-key.ts'
 import { untilSignal } from './signals.ts'
@@ -27,22 +22,14 @@ export const demo: Command = {
     const host = process.env['HOST'] ?? '127.0.0.1'
 
     const store = await openStore(logger, { path: join(dataDir, 'chdb') })
-    const factory = await FactorySim.start({ seed, timeScale })
-    const configFile = join(dataDir, 'demo', 'edge.yaml')
-    mkdirSync(join(dataDir, 'demo'), { recursive: true })
-    const text = `# Agent config of the demo's simulated SMT line (rewritten at every start)\n${stringify(factory.edgeConfig({ stateDir: join(dataDir, 'demo', 'edge') }))}`
-    writeFileSync(configFile, text)
-    const config = parseEdgeConfig(text, configFile)
-
     const brokers = brokersFromEnv()
-    const transport = await openTransport({ brokers, topicPrefix: DEFAULT_TOPIC_PREFIX, logger })
-    await startIngest({ subscriber: transport.subscriber, clickhouse: store, logger })
-    const agent = new EdgeAgent({ config, publisher: transport.publisher, logger })
-    await agent.start()
+    const demo = await startDemoPipeline({ store, logger, dir: join(dataDir, 'demo'), brokers, topicPrefix: DEFAULT_TOPIC_PREFIX, sim: { seed, timeScale } })
+    const { factory, transport, live } = demo
     const keys = ApiKeyStore.open(keysFileFromEnv(dataDir))
     const keyFile = join(dataDir, 'demo', 'admin.key')
     const admin = await demoAdminKey(keys, keyFile)
-    const app = await buildApp({ clickhouse: store, logger, keys })
+    const sessions = new SessionStore(keys, { file: join(dataDir, 'api-sessions.json'), logger })
+    const app = await buildApp({ clickhouse: store, logger, keys, sessions, live: { feed: live } })
     await app.listen({ port, host })
 
     const base = `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`
@@ -59,6 +46,7 @@ export const demo: Command = {
         `  line OEE ${base}/api/v1/oee?line=${line}&from=${from}&to=${to}`,
         `  docs     ${base}${DOCS_PREFIX} (OpenAPI: ${base}/openapi.json)`,
         `  health   ${base}/healthz`,
+        `  UI       ${base}/ (the dashboard: sign in with the API key below)`,
         `  API key  ${admin.key} (admin, ${admin.created ? 'new' : 'reused'}; kept in ${keyFile})`,
         `           curl -H "Authorization: Bearer $(cat ${keyFile})" '${base}/api/v1/machines'`,
         'Ctrl+C stops it.',
@@ -66,10 +54,8 @@ export const demo: Command = {
       ].join('\n'),
     )
     await untilSignal()
-    await agent.stop()
-    await transport.close()
     await app.close()
-    await factory.stop()
+    await demo.close()
     await store.close()
     return EXIT.ok
   },

@@ -21,3 +21,18 @@ export function mount(el: HTMLElement, ...children: Array<Node | string>): void 
 
 /** The last path segment: machine and line ids. */
 export const leaf = (path: string): string => path.slice(path.lastIndexOf('/') + 1)
+
+let refresh: () => void = () => {}
+
+/** main.ts: what {@link requestRefresh} does (re-render the route on screen in place). */
+export function onRefresh(fn: () => void): void {
+  refresh = fn
+}
+
+/**
+ * Re-renders the view on screen in place (a control of the view changed, e.g. the factory picked),
+ * through the router so the stale-render guard applies, rather than calling the view again.
+ */
+export function requestRefresh(): void {
+  refresh()
+}

@@ -1,9 +1,12 @@
-import { ApiFailure, factories, session } from '../api.ts'
+import { ApiFailure, session, type SessionInfo } from '../api.ts'
 import { h, mount } from '../dom.ts'
 import { t } from '../i18n.ts'
 
-/** Paste an API key; it is tried on /api/v1/factories before it is kept. */
-export function renderSignIn(main: HTMLElement, done: () => void): void {
+/**
+ * Paste an API key: it is sent once to `POST /api/v1/session`, which answers with an HttpOnly
+ * session cookie; the page forgets the key at once (the field is cleared, nothing is stored).
+ */
+export function renderSignIn(main: HTMLElement, done: (who: SessionInfo) => void): void {
   const input = h('input', { id: 'api-key', name: 'api-key', type: 'password', autocomplete: 'off', required: true, spellcheck: 'false', 'aria-describedby': 'sign-in-help' })
   const error = h('p', { class: 'error', role: 'alert', id: 'sign-in-error' })
   const form = h(
@@ -14,11 +17,10 @@ export function renderSignIn(main: HTMLElement, done: () => void): void {
         e.preventDefault()
         const key = input.value.trim()
         error.textContent = ''
-        factories(key)
-          .then(() => {
-            session.signIn(key)
-            done()
-          })
+        input.value = ''
+        session
+          .signIn(key)
+          .then(done)
           .catch((err: unknown) => {
             error.textContent = err instanceof ApiFailure && (err.status === 401 || err.status === 403) ? `${t('badKey')} (${err.code})` : String((err as Error).message)
             input.focus()
