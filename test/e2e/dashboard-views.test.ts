@@ -131,6 +131,8 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true })
 })
 
+const leafOf = (path: string): string => path.split('/').at(-1) as string
+
 /** The API's JSON answer as the plant engineer. */
 async function apiGet<T>(url: string, query: Record<string, string>): Promise<T> {
   const res = await api.inject('plant', { method: 'GET', url, query })
@@ -158,16 +160,17 @@ interface EnergyAnswer {
   sec: { kwhPerGoodUnit: number | null }
 }
 
-/** A signed-in plant engineer's page (the UI's own sign-in), errors collected. */
-async function signedIn(lang: 'vi' | 'en' = 'en'): Promise<{ page: Page; errors: string[] }> {
+/** A signed-in plant engineer's page (the UI's own sign-in), errors collected; `otherPlant` is the engineer of another factory, `ready` what shows once signed in. */
+async function signedIn(lang: 'vi' | 'en' = 'en', who: 'plant' | 'otherPlant' = 'plant', ready = 'section.overview'): Promise<{ page: Page; errors: string[] }> {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
   const errors: string[] = []
   page.on('pageerror', (e) => errors.push(e.message))
   await page.addInitScript((l) => localStorage.setItem('shopfloor.lang', l), lang)
   await page.goto(`${base}/`)
-  await page.fill('#api-key', api.key.plant)
+  await page.fill('#api-key', api.key[who])
   await page.click('button[type=submit]')
-  await page.locator('section.overview').waitFor({ timeout: 30_000 })
+  await page.locator(ready).first().waitFor({ timeout: 30_000 })
+  await page.locator('main[aria-busy="false"]').waitFor({ timeout: 30_000 })
   return { page, errors }
 }
 
@@ -449,6 +452,22 @@ describe('dashboard views in headless Chromium', () => {
     expect(decodeURIComponent(await page.evaluate<string>('location.hash'))).toBe(`#/machine/${PLACER}`)
     expect(errors).toEqual([])
     await page.close()
+  })
+
+  it("a plant engineer of another factory sees neither the factory nor its lines, and a link to them gets the API's refusal", async () => {
+    // Its factory has no machines reporting (nor a seed entry): the overview has nothing to list.
+    const { page } = await signedIn('en', 'otherPlant', '#sign-out')
+    try {
+      const shown = (await page.locator('main').textContent()) ?? ''
+      for (const hidden of ['Saigon PCB', leafOf(TEST_FACTORY), leafOf(LINE), leafOf(LINE2)]) expect(shown).not.toContain(hidden)
+      expect(await page.locator(`option[value="${TEST_FACTORY}"]`).count()).toBe(0)
+      expect(await page.locator(`a[href="#/line/${encodeURIComponent(LINE)}"]`).count()).toBe(0)
+      await open(page, `#/line/${encodeURIComponent(LINE)}`, '[role=alert]')
+      expect(await page.locator('[role=alert]').first().textContent()).toContain('SHOPFLOOR_API_FORBIDDEN')
+      expect(await page.locator('[data-value]').count()).toBe(0)
+    } finally {
+      await page.close()
+    }
   })
 
   it('TV mode shows a machine state change within 2 seconds, without reloading', async () => {
