@@ -26,7 +26,8 @@ import {
   type SimPlanSegment,
 } from '../../connectors/index.ts'
 import { EdgeAgent, parseEdgeConfig } from '../../edge/index.ts'
-import { EVENT_TYPES, EventCodec, Ingest, KafkaPublisher, KafkaSubscriber, ensureTopics, migrate, openClickhouse, topicFor, type Clickhouse } from '../../stream/index.ts'
+import { EventCodec, Ingest, migrate, openClickhouse, type Clickhouse } from '../../stream/index.ts'
+import { openTransport } from '../../edge/cli/pipeline.ts'
 import { fromWall, localDate, planSegments, shiftOccurrences } from '../../api/calendar/index.ts'
 import { factoryOf, loadReference, type Reference } from '../../api/reference/index.ts'
 import type { DowntimeResponse, OeeResponse } from '../../api/kpi-service.ts'
@@ -123,15 +124,8 @@ beforeAll(async () => {
   await migrate(store)
   const codec = new EventCodec()
   const prefix = uniqueTopic('full-day')
-  const topics = EVENT_TYPES.map((t) => topicFor(t, prefix))
-  const k = { brokers: kafkaBrokers(), logger: silentLogger }
-  await ensureTopics(k, topics)
-  const publisher = new KafkaPublisher(k)
-  const subscriber = new KafkaSubscriber({ ...k, topics, groupId: `${prefix}-ingest` })
-  closeTransport = async () => {
-    await publisher.close()
-    await subscriber.close()
-  }
+  const { publisher, subscriber, close } = await openTransport({ brokers: kafkaBrokers(), topicPrefix: prefix, groupId: `${prefix}-ingest`, logger: silentLogger })
+  closeTransport = close
   ingest = new Ingest({ clickhouse: store, codec, logger: silentLogger })
   await subscriber.run(ingest.handle)
 

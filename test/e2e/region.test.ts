@@ -23,7 +23,8 @@ import {
   type SimPlanSegment,
 } from '../../connectors/index.ts'
 import { EdgeAgent, parseEdgeConfig } from '../../edge/index.ts'
-import { EVENT_TYPES, EventCodec, Ingest, KafkaPublisher, KafkaSubscriber, ensureTopics, migrate, openClickhouse, topicFor, type Clickhouse } from '../../stream/index.ts'
+import { EventCodec, Ingest, migrate, openClickhouse, type Clickhouse, type KafkaSubscriber } from '../../stream/index.ts'
+import { openTransport } from '../../edge/cli/pipeline.ts'
 import { fromWall, localDate, planSegments } from '../../api/calendar/index.ts'
 import { factoriesOf, factoryOf, type Factory, type Reference } from '../../api/reference/index.ts'
 import type { PublishedCell } from '../../api/analyst/index.ts'
@@ -88,15 +89,8 @@ beforeAll(async () => {
   await migrate(store)
   const codec = new EventCodec()
   const prefix = uniqueTopic('region')
-  const topics = EVENT_TYPES.map((t) => topicFor(t, prefix))
-  const k = { brokers: kafkaBrokers(), logger: silentLogger }
-  await ensureTopics(k, topics)
-  const publisher = new KafkaPublisher(k)
-  const subscriber = new KafkaSubscriber({ ...k, topics, groupId: `${prefix}-ingest` })
-  closeTransport = async () => {
-    await publisher.close()
-    await subscriber.close()
-  }
+  const { publisher, subscriber, close } = await openTransport({ brokers: kafkaBrokers(), topicPrefix: prefix, groupId: `${prefix}-ingest`, logger: silentLogger })
+  closeTransport = close
   ingest = new Ingest({ clickhouse: store, codec, logger: createLogger({ level: 'warn', name: 'region-ingest' }) })
 
   // One clock for the region, still until every agent has read its PLCs (a counter's first
@@ -131,7 +125,7 @@ beforeAll(async () => {
   const ingestBegan = performance.now()
   await subscriber.run(ingest.handle)
   await waitFor(`ingest to store ${sent} events`, () => ingest.stats.messages >= sent, 120_000).catch((e: Error) => {
-    throw new Error(`${e.message}; ingest ${JSON.stringify(ingest.stats)}; subscriber ${JSON.stringify(subscriber.stats)}`)
+    throw new Error(`${e.message}; ingest ${JSON.stringify(ingest.stats)}; subscriber ${JSON.stringify((subscriber as KafkaSubscriber).stats)}`)
   })
   timings.runS = (performance.now() - run) / 1000
   timings.ingestS = (performance.now() - ingestBegan) / 1000
