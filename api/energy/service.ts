@@ -7,7 +7,7 @@
 import { MACHINE_STATES, type Clickhouse, type MachineStateCode } from '../../stream/index.ts'
 import type { BucketSize } from '../calendar/index.ts'
 import { ApiError } from '../errors.ts'
-import { calendarIsDefault, machinesIn, MAX_BUCKETS } from '../kpi-service.ts'
+import { calendarIsDefault, machinesIn, MAX_BUCKETS, type OeeScopeInfo } from '../kpi-service.ts'
 import type { Scope } from '../kpi/params.ts'
 import { lineJudge } from '../kpi/rollup.ts'
 import { emptySums, energyTotals, type EnergySums, type EnergyTotals, type LatestState, type QuarterPeak, type SuspectInterval } from '../queries/energy.ts'
@@ -68,16 +68,8 @@ interface Cited {
 
 /** The answer of `GET /api/v1/energy`. */
 export interface EnergyResponse extends EnergyFigures {
-  readonly scope: {
-    readonly level: Scope['level']
-    readonly path: string
-    readonly factory: string
-    readonly from: string
-    readonly to: string
-    readonly bucket: BucketSize | 'none'
-    readonly timezone: string
-    readonly calendar: string
-    readonly calendarDefaulted: boolean
+  /** As the KPI routes' scope (without the micro-stop threshold), with the energy settings. */
+  readonly scope: Omit<OeeScopeInfo, 'microStopS' | 'machine' | 'line'> & {
     readonly voltageLevel: string
     readonly voltageLevelDefaulted: boolean
     readonly maxKw: number
