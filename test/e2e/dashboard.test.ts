@@ -15,20 +15,18 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
-import { build } from 'vite'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PLC_STATE_CODES, silentLogger } from '../../connectors/index.ts'
 import { startDemoPipeline, type DemoPipeline } from '../../edge/cli/pipeline.ts'
 import { DEFAULT_TOPIC_PREFIX, migrate, openClickhouse, type Clickhouse, type MachineStateCode, type ShopfloorEvent } from '../../stream/index.ts'
 import { TEST_FACTORY, announceMachines, storeEvents, testApi, type TestApi } from '../support/api.ts'
+import { SHOTS, launchChromium, withDashboard } from '../support/dashboard.ts'
 import { freePort, waitFor } from '../support/wait.ts'
 
-const CHROMIUM = process.env['SHOPFLOOR_CHROMIUM'] ?? '/usr/bin/chromium'
 const LINE = `${TEST_FACTORY}/smt/dash-1`
 const LOADER = `${LINE}/loader`
 const AOI = `${LINE}/aoi`
-const SHOTS = join(import.meta.dirname, '../../test-results')
 
 let dir: string
 let ch: Clickhouse
@@ -82,20 +80,13 @@ function scenario(S: number, d: number): ShopfloorEvent[] {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'shopfloor-dashboard-e2e-'))
-  const built = join(dir, 'dashboard')
-  const savedDir = process.env['SHOPFLOOR_DASHBOARD_DIR']
-  process.env['SHOPFLOOR_DASHBOARD_DIR'] = built
-  try {
-    await build({ configFile: join(import.meta.dirname, '../../api/dashboard/app/vite.config.ts'), logLevel: 'warn' })
+  await withDashboard(join(dir, 'dashboard'), async () => {
     ch = await openClickhouse({ path: join(dir, 'chdb'), database: 'dashboard_e2e' })
     await migrate(ch)
     // A scenario 1 ms long: the simulated machines rest in PLANNED_STOP until the test sets a state.
     demo = await startDemoPipeline({ store: ch, logger: silentLogger, dir: join(dir, 'demo'), topicPrefix: DEFAULT_TOPIC_PREFIX, sim: { seed: 1, durationMs: 1 } })
     api = await testApi({ clickhouse: ch, live: { feed: demo.live } })
-  } finally {
-    if (savedDir === undefined) delete process.env['SHOPFLOOR_DASHBOARD_DIR']
-    else process.env['SHOPFLOOR_DASHBOARD_DIR'] = savedDir
-  }
+  })
   // The shift in force now, from the factory's calendar (as the page finds it); the API knows the
   // factory once its machines are announced.
   const now = Date.now()
@@ -116,11 +107,7 @@ beforeAll(async () => {
   const port = await freePort()
   await api.app.listen({ port, host: '127.0.0.1' })
   base = `http://127.0.0.1:${port}`
-  try {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] })
-  } catch (e) {
-    throw new Error(`cannot start Chromium at ${CHROMIUM} (apt-get install -y chromium, or set SHOPFLOOR_CHROMIUM): ${(e as Error).message}`)
-  }
+  browser = await launchChromium()
   mkdirSync(SHOTS, { recursive: true })
 })
 
