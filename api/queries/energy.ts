@@ -1,5 +1,5 @@
 /**
- * Energy from the rollups (docs/energy.md), in two queries: kWh, kvarh and units per machine and per
+ * Energy from the rollups (docs/energy.md), in one query: kWh, kvarh and units per machine and per
  * bucket, kWh split by machine state, by calendar kind and by time-of-use class, the peak quarter
  * hour of each machine and the machines' summed kWh per quarter hour (for coincident peaks). Never
  * sums raw readings over a window.
@@ -18,6 +18,7 @@
 import { MACHINE_STATES, STATE_COLUMNS, type Clickhouse, type MachineStateCode } from '../../stream/index.ts'
 import type { EnergySlice } from '../energy/layout.ts'
 import { addOeeTime, type KwhByOeeTime, type TimeKind } from '../energy/states.ts'
+import { queryRowBinary } from './row-binary.ts'
 
 const MINUTE_MS = 60_000
 const QUARTER_MS = 900_000
@@ -26,8 +27,6 @@ const HOUR_MS = 3_600_000
 /** Calendar kinds as small integers in SQL. */
 const KINDS: readonly TimeKind[] = ['production', 'break', 'holiday', 'planned_downtime', 'no_shift']
 
-type Num = number | string
-const num = (v: Num | null | undefined): number => Number(v ?? 0)
 
 /** Path prefixes: rollups and event tables are sorted by factory and line first. */
 const prefix = (path: string, segments: number): string => path.split('/').slice(0, segments).join('/')
@@ -174,46 +173,47 @@ const OFFLINE = MACHINE_STATES.indexOf('OFFLINE')
 
 /**
  * kWh of each state in an interval: its kWh × the state's ms / all ms (`pe` = kWh per ms). The
- * interval still open at `now` (`open_ms`, of the machine's latest state) is `e_open`, added to
- * that state by the caller; an interval without state time (before the machine's first state) is
- * OFFLINE. One division and products by booleans, which ClickHouse vectorizes.
+ * part of the interval still open at `now` (`open_ms`) is the machine's latest state's (`ls`); an
+ * interval without state time (before the machine's first state) is OFFLINE. One division and
+ * products by booleans, which ClickHouse vectorizes.
  */
 function shareColumns(): string {
   const tot = `${MACHINE_STATES.map((_, k) => `v_${k}`).join(' + ')} + open_ms AS tot`
-  const e = MACHINE_STATES.map((_, k) => `v_${k} * pe${k === OFFLINE ? ' + v_e * (tot = 0)' : ''} AS e_${k}`)
-  return [tot, 'if(tot = 0, 0., v_e / tot) AS pe', ...e, 'open_ms * pe AS e_open'].join(',\n        ')
+  const e = MACHINE_STATES.map((_, k) => `(v_${k} + open_ms * (ls = ${k})) * pe${k === OFFLINE ? ' + v_e * (tot = 0)' : ''} AS e_${k}`)
+  return [tot, 'if(tot = 0, 0., v_e / tot) AS pe', ...e].join(',\n        ')
 }
 
-interface TotalsRow {
-  m: string
-  bi: Num
-  sm: Num
-  kc: Num
-  ls: Num
-  kvarh: number
-  produced: Num
-  rejected: Num
-  unit_produced: Num
-  unit_rejected: Num
-  peak: number
-  peak_at: Num
-  [k: string]: unknown
-}
+/**
+ * Group keys of the query, one UInt64 each (a hash table on one fixed-size key is the cheapest
+ * ClickHouse has), never 0 for a group that counts (`mi` is the machine's index in `{machines}` + 1):
+ * - per machine: `mi << 32 | kind << 24 | class`;
+ * - a suspect interval, in the machine set: `1 << 63 | mi << 34 | (minutes from q0 × 2 + 1 for a
+ *   minute) + 1`;
+ * - per slice: `code << 1 | unit` (the slice gives bucket, kind and class; `unit`: the machine is one
+ *   of `unitMachines`); 0 for a suspect interval (its row is the machine set's);
+ * - per quarter and slice: `(quarter index from q0 + 1) << 32 | code`; 0 for a suspect interval.
+ */
+const SUSPECT_BIT = 2 ** 31
+const MINUTE_BITS = 34
+/** Start of a machine's latest state when it has none: after any window. */
+const NEVER = 9e15
 
-/** Suspect keys: the interval's start × 2, + 1 for a minute (a quarter otherwise); 0 for the rest. */
-const decodeSuspect = (sm: number): { start: number; length: number } => ({ start: Math.floor(sm / 2), length: sm % 2 === 1 ? MINUTE_MS : QUARTER_MS })
+/** The figures of a row after its three keys, each a Float64 (units and times are integers below 2^53). */
+const VALUES = ['sum(v_r)', 'sum(v_p)', 'sum(v_j)', ...MACHINE_STATES.map((_, k) => `sum(e_${k})`), 'max(qk)', 'argMax(qs, qk)']
+const V = { kvarh: 0, produced: 1, rejected: 2, state0: 3, peak: 3 + MACHINE_STATES.length, peakAt: 4 + MACHINE_STATES.length }
+/** Bytes of a row in RowBinary: three UInt64 keys, then the values. */
+const ROW_BYTES = 24 + 8 * VALUES.length
 
 /**
  * kWh, kvarh, units, kWh by state, by time element and by class: per machine over the window, per
  * bucket over all machines, per bucket and quarter over all machines; each machine's peak quarter;
  * suspect intervals apart (see the file's comment).
  *
- * Two queries. The first reads the rollups with FINAL (a quarter's state time and kWh may still be
- * in different parts), shares each interval's kWh among its states (that needs the interval's own
- * row) and adds the intervals up per machine and per bucket (grouping sets), by calendar kind and
- * class. The second adds every bucket-quarter's kWh up over all machines for the coincident peaks:
- * plain sums, no FINAL, leaving out the suspect intervals the first found (docs/energy.md,
- * Performance).
+ * One query. It reads the rollups with FINAL (a quarter's state time and kWh may still be in
+ * different parts), shares each interval's kWh among its states (that needs the interval's own
+ * row) and adds the intervals up in three grouping sets, each on one packed key: per machine and
+ * calendar kind and class, per slice, and per quarter and slice (the coincident peaks). Suspect
+ * intervals get a machine-set row of their own and count in no sum (docs/energy.md, Performance).
  */
 export async function energyTotals(ch: Clickhouse, q: EnergyQuery): Promise<EnergyTotals> {
   const out: EnergyTotals = { machines: new Map(q.machines.map((m) => [m, emptySums()])), buckets: new Map(), peaks: new Map(), quarters: new Map(), suspects: [] }
@@ -221,22 +221,26 @@ export async function energyTotals(ch: Clickhouse, q: EnergyQuery): Promise<Ener
   const from = (q.slices[0] as EnergySlice).start
   const to = (q.slices.at(-1) as EnergySlice).end
   const codes = quarterCodes(q.slices, (_s, i) => i + 1)
-  const latest = [...q.latest.entries()]
-  const window = { ...ids(q.machines), w0: Math.floor(from / 1000), w1: Math.ceil(to / 1000), mk: codes.minuteKeys }
+  const units = new Set(q.unitMachines)
   const params = {
-    ...window,
+    ...ids(q.machines),
+    w0: Math.floor(from / 1000),
+    w1: Math.ceil(to / 1000),
+    mk: codes.minuteKeys,
     q0: codes.q0,
     qc: codes.quarters,
     mc: codes.minuteCodes,
-    sb: q.slices.map((s) => s.bucket + 1),
-    sk: q.slices.map((s) => KINDS.indexOf(s.kind)),
-    scl: q.slices.map((s) => s.cls),
-    lm: latest.map(([m]) => m),
-    lt: latest.map(([, l]) => l.t),
-    ls: latest.map(([, l]) => MACHINE_STATES.indexOf(l.state)),
+    // per slice code - 1: calendar kind << 24 | class
+    kcs: q.slices.map((s) => (KINDS.indexOf(s.kind) << 24) | s.cls),
+    // per machine: (index + 1) << 32 | unit machine << 8 | latest state (255: none), below 2^53 up
+    // to two million machines; and when the latest state began (none: never)
+    mp: q.machines.map((m, i) => {
+      const l = q.latest.get(m)
+      return (i + 1) * 2 ** 32 + (units.has(m) ? 256 : 0) + (l ? MACHINE_STATES.indexOf(l.state) : 255)
+    }),
+    mlt: q.machines.map((m) => q.latest.get(m)?.t ?? NEVER),
     now: q.now,
     maxkwh_per_ms: q.maxKw / HOUR_MS,
-    units: q.unitMachines,
   }
   const db = ch.database
   const plausible = 'isFinite(v_e) AND isFinite(v_r) AND v_e >= 0 AND v_r >= 0 AND v_e <= len * {maxkwh_per_ms:Float64}'
@@ -255,26 +259,24 @@ export async function energyTotals(ch: Clickhouse, q: EnergyQuery): Promise<Ener
           FROM ${db}.machine_rollup_1m FINAL
           WHERE ${ROLLUP_WHERE} AND toUInt32(bucket) IN {mk:Array(UInt32)}
         )`
-  const states = MACHINE_STATES.map((_, k) => `s_${k}`)
-  // Pass 1: one row per machine quarter (or minute of a cut quarter) with its slice's bucket,
-  // calendar kind and class and its state shares, added up per machine and per bucket directly:
-  // two small hash tables (a few thousand groups), cheaper than adding up per machine and slice
-  // first (175,000 groups for a factory over 90 days) and then again.
-  const [rs] = await Promise.all([ch.client.query({
-    query: `
-    SELECT toString(mm) AS m, bi, sm, kc, ls, sum(v_r) AS kvarh, sum(v_p) AS produced, sum(v_j) AS rejected,
-      ${MACHINE_STATES.map((_, k) => `sum(e_${k}) AS s_${k}`).join(', ')}, sum(e_open) AS so,
-      sumIf(v_p, unit) AS unit_produced, sumIf(v_j, unit) AS unit_rejected,
-      max(qk) AS peak, argMax(qs, qk) AS peak_at
+  // One row per machine quarter (or minute of a cut quarter) with its slice and its state shares,
+  // added up per machine, per slice and per quarter directly: three small hash tables (a few
+  // thousand groups each), cheaper than adding up per machine and slice first (175,000 groups for
+  // a factory over 90 days) and then again. Transforms of the LowCardinality machine run once per
+  // machine, not once per row.
+  const { ints, floats, rows } = await queryRowBinary(
+    ch,
+    `SELECT k1, k2, k3, ${VALUES.map((v) => `toFloat64(${v})`).join(', ')}
     FROM (
-      SELECT *, {sb:Array(UInt32)}[code] AS bi,
-        -- calendar kind << 24 | class: one key column
-        bitOr(bitShiftLeft(toUInt32({sk:Array(UInt8)}[code]), 24), toUInt32({scl:Array(UInt32)}[code])) AS kc,
-        -- transform, not has() or indexOf(): on a LowCardinality machine it runs once per machine, not per row
-        transform(mm, {units:Array(String)}, arrayMap(x -> toUInt8(1), {units:Array(String)}), toUInt8(0)) = 1 AS unit,
-        transform(mm, {lm:Array(String)}, {ls:Array(UInt8)}, toUInt8(255)) AS ls,
-        if(${plausible}, 0, t * 2 + (len = ${MINUTE_MS})) AS sm,
-        greatest(toInt64(0), least(t + len, {now:Int64}) - greatest(t, transform(mm, {lm:Array(String)}, {lt:Array(Int64)}, toInt64(9e15)))) AS open_ms,
+      SELECT *,
+        transform(mm, {machines:Array(String)}, {mp:Array(UInt64)}, toUInt64(0)) AS mp,
+        toUInt8(bitAnd(mp, 255)) AS ls,
+        if(${plausible}, 0, intDiv(t - {q0:Int64}, ${MINUTE_MS}) * 2 + (len = ${MINUTE_MS}) + 1) AS sm,
+        if(sm = 0, bitOr(bitAnd(mp, 0xffffffff00000000), toUInt64({kcs:Array(UInt32)}[code])),
+          bitOr(bitShiftLeft(toUInt64(1), 63), bitOr(bitShiftLeft(bitShiftRight(mp, 32), ${MINUTE_BITS}), toUInt64(sm)))) AS k1,
+        if(sm = 0, bitOr(bitShiftLeft(toUInt64(code), 1), bitAnd(bitShiftRight(mp, 8), 1)), toUInt64(0)) AS k2,
+        if(sm = 0, bitOr(bitShiftLeft(toUInt64(intDiv(qs - {q0:Int64}, ${QUARTER_MS}) + 1), 32), toUInt64(code)), toUInt64(0)) AS k3,
+        greatest(toInt64(0), least(t + len, {now:Int64}) - greatest(t, transform(mm, {machines:Array(String)}, {mlt:Array(Int64)}, toInt64(${NEVER})))) AS open_ms,
         ${shareColumns()}
       FROM (
         SELECT mm, t, t AS qs, len, code, ${V_COLUMNS}, v_e AS qk
@@ -288,94 +290,74 @@ export async function energyTotals(ch: Clickhouse, q: EnergyQuery): Promise<Ener
         ${minutes}
       )
     )
-    GROUP BY GROUPING SETS ((mm, kc, sm), (bi, kc, sm, ls))`,
-    query_params: params,
-    format: 'JSONEachRow',
-    clickhouse_settings: { do_not_merge_across_partitions_select_final: 1 },
-  }), coincidentQuarters(ch, out, codes, q.slices, { ...window, maxkwh_per_ms: params.maxkwh_per_ms })])
+    GROUP BY GROUPING SETS ((k1), (k2), (k3))
+    FORMAT RowBinary`,
+    params,
+    ROW_BYTES,
+    24,
+    'energyTotals',
+    { do_not_merge_across_partitions_select_final: 1 },
+  )
   const minuteCode = new Map(codes.minuteKeys.map((k, i) => [k * 1000, codes.minuteCodes[i] as number]))
-  for (const row of await rs.json<TotalsRow>()) {
-    const sm = num(row.sm)
-    const bi = num(row.bi) - 1
-    if (sm !== 0) {
-      // A suspect interval comes once per grouping set: keep the machine's.
-      if (row.m === '') continue
-      const { start, length } = decodeSuspect(sm)
-      const code = length === QUARTER_MS ? (codes.quarters[(start - codes.q0) / QUARTER_MS] ?? 0) : (minuteCode.get(start) ?? 0)
-      out.suspects.push({ machine: row.m, start, length, slice: code - 1, produced: num(row.produced), rejected: num(row.rejected) })
-      continue
-    }
-    // Rows per (machine | bucket) × calendar kind × class: summed here.
-    const kc = num(row.kc)
-    const kind = KINDS[kc >>> 24] as TimeKind
-    const cl = kc & 0xffffff
-    const into = row.m !== '' ? out.machines : out.buckets
-    const key = row.m !== '' ? row.m : bi
-    const s = (into as Map<string | number, EnergySums>).get(key) ?? emptySums()
-    ;(into as Map<string | number, EnergySums>).set(key, s)
-    s.kvarh += Number(row.kvarh)
-    s.produced += num(row.produced)
-    s.rejected += num(row.rejected)
-    s.unitProduced += num(row.unit_produced)
-    s.unitRejected += num(row.unit_rejected)
-    const byState = Object.fromEntries(MACHINE_STATES.map((st, k) => [st, Number(row[states[k] as string])])) as Record<MachineStateCode, number>
-    // The interval open at `now` is the machine's latest state's (a bucket row has it in its key).
-    const open = row.m !== '' ? q.latest.get(row.m)?.state : MACHINE_STATES[num(row.ls)]
-    if (open) byState[open] += Number(row['so'])
+  const I = ROW_BYTES / 4
+  const F = ROW_BYTES / 8
+  const byState = Object.fromEntries(MACHINE_STATES.map((st) => [st, 0])) as Record<MachineStateCode, number>
+  for (let r = 0; r < rows; r++) {
+    const [k1lo, k1hi, k2, k2hi, k3lo, k3hi] = ints.subarray(r * I, r * I + 6) as unknown as [number, number, number, number, number, number]
+    const x = r * F + 3
+    const value = (v: number): number => floats[x + v] as number
     let kwh = 0
-    for (const st of MACHINE_STATES) {
-      s.byState[st] += byState[st]
+    MACHINE_STATES.forEach((st, k) => {
+      byState[st] = value(V.state0 + k)
       kwh += byState[st]
+    })
+    if (k1lo !== 0 || k1hi !== 0) {
+      if (k1hi >= SUSPECT_BIT) {
+        // A suspect interval: its figures count in no sum; its units are checked with its readings.
+        const machine = q.machines[Math.floor((k1hi - SUSPECT_BIT) / 2 ** (MINUTE_BITS - 32)) - 1] as string
+        const sm = (k1hi % 2 ** (MINUTE_BITS - 32)) * 2 ** 32 + k1lo - 1
+        const start = codes.q0 + Math.floor(sm / 2) * MINUTE_MS
+        const length = sm % 2 === 1 ? MINUTE_MS : QUARTER_MS
+        const code = length === QUARTER_MS ? (codes.quarters[(start - codes.q0) / QUARTER_MS] ?? 0) : (minuteCode.get(start) ?? 0)
+        out.suspects.push({ machine, start, length, slice: code - 1, produced: value(V.produced), rejected: value(V.rejected) })
+        continue
+      }
+      const machine = q.machines[k1hi - 1] as string
+      const s = out.machines.get(machine) as EnergySums
+      add(s, KINDS[k1lo >>> 24] as TimeKind, k1lo & 0xffffff, units.has(machine), kwh, byState, value)
+      const pk = value(V.peak)
+      const at = value(V.peakAt)
+      const peak = out.peaks.get(machine)
+      if (pk > 0 && (!peak || pk > peak.kwh || (pk === peak.kwh && at < peak.start))) out.peaks.set(machine, { kwh: pk, start: at })
+    } else if (k2 !== 0 || k2hi !== 0) {
+      const slice = q.slices[(k2 >>> 1) - 1] as EnergySlice
+      const s = out.buckets.get(slice.bucket) ?? emptySums()
+      out.buckets.set(slice.bucket, s)
+      add(s, slice.kind, slice.cls, (k2 & 1) === 1, kwh, byState, value)
+    } else if (k3hi !== 0) {
+      // Coincident peaks: kWh of all machines per quarter, in the part of it inside each bucket.
+      const bucket = (q.slices[k3lo - 1] as EnergySlice).bucket
+      const qs = codes.q0 + (k3hi - 1) * QUARTER_MS
+      const byQ = out.quarters.get(bucket) ?? new Map<number, number>()
+      out.quarters.set(bucket, byQ)
+      byQ.set(qs, (byQ.get(qs) ?? 0) + kwh)
     }
-    s.kwh += kwh
-    addOeeTime(s.byOeeTime, kind, byState)
-    s.byClass.set(cl, (s.byClass.get(cl) ?? 0) + kwh)
-    const peak = out.peaks.get(row.m)
-    const pk = Number(row.peak)
-    const at = num(row.peak_at)
-    if (row.m !== '' && pk > 0 && (!peak || pk > peak.kwh || (pk === peak.kwh && at < peak.start))) out.peaks.set(row.m, { kwh: pk, start: at })
+    // (key 0 in the slice and quarter sets: suspect intervals, counted in the machine set)
   }
   return out
 }
 
-/**
- * Pass 2, beside pass 1: kWh of all machines per bucket-quarter (a quarter that a slice edge cuts:
- * per minute, each in its own bucket), of the intervals that are not suspect. No shares: sums of
- * the merged rows (FINAL: an interval is judged on its merged kWh, as pass 1 judges it).
- */
-async function coincidentQuarters(ch: Clickhouse, out: EnergyTotals, codes: QuarterCodes, slices: readonly EnergySlice[], params: Record<string, unknown>): Promise<void> {
-  const db = ch.database
-  const plausible = (len: number) => `isFinite(kwh) AND isFinite(kvarh) AND kwh >= 0 AND kvarh >= 0 AND kwh <= ${len} * {maxkwh_per_ms:Float64}`
-  const add = (bucket: number, qs: number, kwh: number): void => {
-    const byQ = out.quarters.get(bucket) ?? new Map<number, number>()
-    out.quarters.set(bucket, byQ)
-    byQ.set(qs, (byQ.get(qs) ?? 0) + kwh)
+/** Adds a row of a machine (per calendar kind and class) or of a slice into its sums. */
+function add(s: EnergySums, kind: TimeKind, cls: number, unit: boolean, kwh: number, byState: Record<MachineStateCode, number>, value: (v: number) => number): void {
+  s.kvarh += value(V.kvarh)
+  s.produced += value(V.produced)
+  s.rejected += value(V.rejected)
+  if (unit) {
+    s.unitProduced += value(V.produced)
+    s.unitRejected += value(V.rejected)
   }
-  const sums = async (table: string, where: string, len: number) => {
-    const rs = await ch.client.query({
-      // Quarters where every machine's interval is suspect have no row, as in pass 1.
-      query: `SELECT toUInt32(bucket) AS b, sumIf(kwh, ${plausible(len)}) AS k FROM ${db}.${table} FINAL WHERE ${ROLLUP_WHERE} AND ${where} GROUP BY b HAVING countIf(${plausible(len)}) > 0`,
-      query_params: params,
-      format: 'JSONEachRow',
-      clickhouse_settings: { do_not_merge_across_partitions_select_final: 1 },
-    })
-    return rs.json<{ b: Num; k: number }>()
-  }
-  const quarterRows = async () => {
-    for (const r of await sums('machine_rollup_15m', `bucket >= toDateTime({w0:UInt32}, 'UTC') AND bucket < toDateTime({w1:UInt32}, 'UTC')`, QUARTER_MS)) {
-      const t = num(r.b) * 1000
-      const code = codes.quarters[(t - codes.q0) / QUARTER_MS] ?? 0
-      if (code !== 0) add((slices[code - 1] as EnergySlice).bucket, t, Number(r.k))
-    }
-  }
-  const minuteRows = async () => {
-    if (codes.minuteKeys.length === 0) return
-    const codeOf = new Map(codes.minuteKeys.map((k, i) => [k, codes.minuteCodes[i] as number]))
-    for (const r of await sums('machine_rollup_1m', 'toUInt32(bucket) IN {mk:Array(UInt32)}', MINUTE_MS)) {
-      const code = codeOf.get(num(r.b)) ?? 0
-      const t = num(r.b) * 1000
-      if (code !== 0) add((slices[code - 1] as EnergySlice).bucket, Math.floor(t / QUARTER_MS) * QUARTER_MS, Number(r.k))
-    }
-  }
-  await Promise.all([quarterRows(), minuteRows()])
+  for (const st of MACHINE_STATES) s.byState[st] += byState[st]
+  s.kwh += kwh
+  addOeeTime(s.byOeeTime, kind, byState)
+  s.byClass.set(cls, (s.byClass.get(cls) ?? 0) + kwh)
 }

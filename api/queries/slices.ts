@@ -21,6 +21,7 @@
  */
 import type { Clickhouse, MachineStateCode } from '../../stream/index.ts'
 import { ApiError } from '../errors.ts'
+import { queryRowBinary } from './row-binary.ts'
 import { FIELD, totalsAt, TOTALS_FIELDS as FIELDS } from '../kpi/totals.ts'
 import { MINUTE_MS, slicePieces, type BucketCodes, type EdgePiece, type SliceSpan } from './slice-pieces.ts'
 
@@ -139,8 +140,9 @@ async function bucketTotals(ch: Clickhouse, ids: Ids, pieces: ReturnType<typeof 
     params[`${p}c`] = codes.codes
   }
   if (parts.length === 0) return
-  const res = await ch.client.exec({
-    query: `SELECT transform(m, {machines:Array(String)}, {mi:Array(UInt32)}, toUInt32(0)) AS i, toUInt32(code), ${ROW_VALUES.map((v) => `toFloat64(${v})`).join(', ')}
+  const { ints, floats } = await queryRowBinary(
+    ch,
+    `SELECT transform(m, {machines:Array(String)}, {mi:Array(UInt32)}, toUInt32(0)) AS i, toUInt32(code), ${ROW_VALUES.map((v) => `toFloat64(${v})`).join(', ')}
      FROM (
        SELECT toString(machine) AS m, code, ${MEASURES.map((c) => `sum(${c}) AS s_${c}`).join(', ')}
        FROM (${parts.join('\n       UNION ALL\n       ')})
@@ -148,11 +150,11 @@ async function bucketTotals(ch: Clickhouse, ids: Ids, pieces: ReturnType<typeof 
        GROUP BY m, code
      )
      FORMAT RowBinary`,
-    query_params: params,
-  })
-  const chunks: Buffer[] = []
-  for await (const chunk of res.stream as AsyncIterable<Buffer | Uint8Array>) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk))
-  const { ints, floats } = rowBinaryColumns(chunks, ROW_BYTES)
+    params,
+    ROW_BYTES,
+    8,
+    'sliceTotals',
+  )
   const I = ROW_BYTES / 4
   const F = ROW_BYTES / 8
   for (let r = 0; r * I < ints.length; r++) {
@@ -179,34 +181,6 @@ async function bucketTotals(ch: Clickhouse, ids: Ids, pieces: ReturnType<typeof 
     add(g, b + FIELD.idealRejectedS, floats[x + 12] as number)
     add(g, b + FIELD.kwh, floats[x + 13] as number)
   }
-}
-
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
-
-/**
- * RowBinary rows of `rowBytes` (a multiple of 8: UInt32 pairs and Float64s, little-endian) as
- * typed arrays over one 8-byte aligned copy: `ints` reads the UInt32s, `floats` the Float64s,
- * each at its byte offset / 4 or / 8.
- */
-function rowBinaryColumns(chunks: readonly Buffer[], rowBytes: number): { ints: Uint32Array; floats: Float64Array } {
-  const length = chunks.reduce((a, c) => a + c.length, 0)
-  if (length % rowBytes !== 0) throw new ApiError('SHOPFLOOR_API_INTERNAL', `sliceTotals: the rollup query answered ${length} bytes, not whole rows of ${rowBytes}`)
-  const bytes = new Uint8Array(length)
-  let at = 0
-  for (const c of chunks) {
-    bytes.set(c, at)
-    at += c.length
-  }
-  if (!LITTLE_ENDIAN) {
-    // RowBinary is little-endian; typed arrays use the platform's order: swap each 4- and 8-byte word.
-    const v = new DataView(bytes.buffer)
-    for (let o = 0; o < length; o += rowBytes) {
-      v.setUint32(o, v.getUint32(o, true))
-      v.setUint32(o + 4, v.getUint32(o + 4, true))
-      for (let k = o + 8; k < o + rowBytes; k += 8) v.setFloat64(k, v.getFloat64(k, true))
-    }
-  }
-  return { ints: new Uint32Array(bytes.buffer), floats: new Float64Array(bytes.buffer) }
 }
 
 /** Machines with their factory and line paths (the tables' sort key starts with them). */
