@@ -189,20 +189,21 @@ function shareColumns(): string {
  * - per machine: `mi << 32 | kind << 24 | class`;
  * - a suspect interval, in the machine set: `1 << 63 | mi << 34 | (minutes from q0 × 2 + 1 for a
  *   minute) + 1`;
- * - per slice: `code << 1 | unit` (the slice gives bucket, kind and class; `unit`: the machine is one
- *   of `unitMachines`); 0 for a suspect interval (its row is the machine set's);
- * - per quarter and slice: `(quarter index from q0 + 1) << 32 | code`; 0 for a suspect interval.
+ * - per quarter and slice: `(quarter index from q0 + 1) << 33 | code << 1 | unit` (the slice gives
+ *   bucket, kind and class; `unit`: the machine is one of `unitMachines`); 0 for a suspect interval
+ *   (its row is the machine set's). The slices' sums are these rows added up per slice, and the
+ *   coincident peaks their kWh per bucket and quarter.
  */
 const SUSPECT_BIT = 2 ** 31
 const MINUTE_BITS = 34
 /** Start of a machine's latest state when it has none: after any window. */
 const NEVER = 9e15
 
-/** The figures of a row after its three keys, each a Float64 (units and times are integers below 2^53). */
+/** The figures of a row after its two keys, each a Float64 (units and times are integers below 2^53). */
 const VALUES = ['sum(v_r)', 'sum(v_p)', 'sum(v_j)', ...MACHINE_STATES.map((_, k) => `sum(e_${k})`), 'max(qk)', 'argMax(qs, qk)']
 const V = { kvarh: 0, produced: 1, rejected: 2, state0: 3, peak: 3 + MACHINE_STATES.length, peakAt: 4 + MACHINE_STATES.length }
-/** Bytes of a row in RowBinary: three UInt64 keys, then the values. */
-const ROW_BYTES = 24 + 8 * VALUES.length
+/** Bytes of a row in RowBinary: two UInt64 keys, then the values. */
+const ROW_BYTES = 16 + 8 * VALUES.length
 
 /**
  * kWh, kvarh, units, kWh by state, by time element and by class: per machine over the window, per
@@ -211,9 +212,10 @@ const ROW_BYTES = 24 + 8 * VALUES.length
  *
  * One query. It reads the rollups with FINAL (a quarter's state time and kWh may still be in
  * different parts), shares each interval's kWh among its states (that needs the interval's own
- * row) and adds the intervals up in three grouping sets, each on one packed key: per machine and
- * calendar kind and class, per slice, and per quarter and slice (the coincident peaks). Suspect
- * intervals get a machine-set row of their own and count in no sum (docs/energy.md, Performance).
+ * row) and adds the intervals up in two grouping sets, each on one packed key: per machine and
+ * calendar kind and class, and per quarter and slice (the slices' sums and the coincident peaks).
+ * Suspect intervals get a machine-set row of their own and count in no sum (docs/energy.md,
+ * Performance).
  */
 export async function energyTotals(ch: Clickhouse, q: EnergyQuery): Promise<EnergyTotals> {
   const out: EnergyTotals = { machines: new Map(q.machines.map((m) => [m, emptySums()])), buckets: new Map(), peaks: new Map(), quarters: new Map(), suspects: [] }
@@ -260,13 +262,14 @@ export async function energyTotals(ch: Clickhouse, q: EnergyQuery): Promise<Ener
           WHERE ${ROLLUP_WHERE} AND toUInt32(bucket) IN {mk:Array(UInt32)}
         )`
   // One row per machine quarter (or minute of a cut quarter) with its slice and its state shares,
-  // added up per machine, per slice and per quarter directly: three small hash tables (a few
+  // added up per machine and per quarter and slice directly: two small hash tables (a few
   // thousand groups each), cheaper than adding up per machine and slice first (175,000 groups for
-  // a factory over 90 days) and then again. Transforms of the LowCardinality machine run once per
+  // a factory over 90 days) and then again. (A third set per slice cost more than adding the
+  // quarter rows up in JS.) Transforms of the LowCardinality machine run once per
   // machine, not once per row.
   const { ints, floats, rows } = await queryRowBinary(
     ch,
-    `SELECT k1, k2, k3, ${VALUES.map((v) => `toFloat64(${v})`).join(', ')}
+    `SELECT k1, k2, ${VALUES.map((v) => `toFloat64(${v})`).join(', ')}
     FROM (
       SELECT *,
         transform(mm, {machines:Array(String)}, {mp:Array(UInt64)}, toUInt64(0)) AS mp,
@@ -274,8 +277,7 @@ export async function energyTotals(ch: Clickhouse, q: EnergyQuery): Promise<Ener
         if(${plausible}, 0, intDiv(t - {q0:Int64}, ${MINUTE_MS}) * 2 + (len = ${MINUTE_MS}) + 1) AS sm,
         if(sm = 0, bitOr(bitAnd(mp, 0xffffffff00000000), toUInt64({kcs:Array(UInt32)}[code])),
           bitOr(bitShiftLeft(toUInt64(1), 63), bitOr(bitShiftLeft(bitShiftRight(mp, 32), ${MINUTE_BITS}), toUInt64(sm)))) AS k1,
-        if(sm = 0, bitOr(bitShiftLeft(toUInt64(code), 1), bitAnd(bitShiftRight(mp, 8), 1)), toUInt64(0)) AS k2,
-        if(sm = 0, bitOr(bitShiftLeft(toUInt64(intDiv(qs - {q0:Int64}, ${QUARTER_MS}) + 1), 32), toUInt64(code)), toUInt64(0)) AS k3,
+        if(sm = 0, bitOr(bitShiftLeft(toUInt64(intDiv(qs - {q0:Int64}, ${QUARTER_MS}) + 1), 33), bitOr(bitShiftLeft(toUInt64(code), 1), bitAnd(bitShiftRight(mp, 8), 1))), toUInt64(0)) AS k2,
         greatest(toInt64(0), least(t + len, {now:Int64}) - greatest(t, transform(mm, {machines:Array(String)}, {mlt:Array(Int64)}, toInt64(${NEVER})))) AS open_ms,
         ${shareColumns()}
       FROM (
@@ -290,11 +292,11 @@ export async function energyTotals(ch: Clickhouse, q: EnergyQuery): Promise<Ener
         ${minutes}
       )
     )
-    GROUP BY GROUPING SETS ((k1), (k2), (k3))
+    GROUP BY GROUPING SETS ((k1), (k2))
     FORMAT RowBinary`,
     params,
     ROW_BYTES,
-    24,
+    16,
     'energyTotals',
     { do_not_merge_across_partitions_select_final: 1 },
   )
@@ -303,8 +305,8 @@ export async function energyTotals(ch: Clickhouse, q: EnergyQuery): Promise<Ener
   const F = ROW_BYTES / 8
   const byState = Object.fromEntries(MACHINE_STATES.map((st) => [st, 0])) as Record<MachineStateCode, number>
   for (let r = 0; r < rows; r++) {
-    const [k1lo, k1hi, k2, k2hi, k3lo, k3hi] = ints.subarray(r * I, r * I + 6) as unknown as [number, number, number, number, number, number]
-    const x = r * F + 3
+    const [k1lo, k1hi, k2lo, k2hi] = ints.subarray(r * I, r * I + 4) as unknown as [number, number, number, number]
+    const x = r * F + 2
     const value = (v: number): number => floats[x + v] as number
     let kwh = 0
     MACHINE_STATES.forEach((st, k) => {
@@ -329,20 +331,19 @@ export async function energyTotals(ch: Clickhouse, q: EnergyQuery): Promise<Ener
       const at = value(V.peakAt)
       const peak = out.peaks.get(machine)
       if (pk > 0 && (!peak || pk > peak.kwh || (pk === peak.kwh && at < peak.start))) out.peaks.set(machine, { kwh: pk, start: at })
-    } else if (k2 !== 0 || k2hi !== 0) {
-      const slice = q.slices[(k2 >>> 1) - 1] as EnergySlice
+    } else if (k2hi !== 0) {
+      // A quarter (or the part of it) in a slice, all machines: into the bucket's sums, and its kWh
+      // into the bucket's quarters for the coincident peak. (Key 0: the suspect intervals, counted
+      // in the machine set.)
+      const slice = q.slices[Math.floor((k2hi % 2) * 2 ** 31 + k2lo / 2) - 1] as EnergySlice
       const s = out.buckets.get(slice.bucket) ?? emptySums()
       out.buckets.set(slice.bucket, s)
-      add(s, slice.kind, slice.cls, (k2 & 1) === 1, kwh, byState, value)
-    } else if (k3hi !== 0) {
-      // Coincident peaks: kWh of all machines per quarter, in the part of it inside each bucket.
-      const bucket = (q.slices[k3lo - 1] as EnergySlice).bucket
-      const qs = codes.q0 + (k3hi - 1) * QUARTER_MS
-      const byQ = out.quarters.get(bucket) ?? new Map<number, number>()
-      out.quarters.set(bucket, byQ)
+      add(s, slice.kind, slice.cls, (k2lo & 1) === 1, kwh, byState, value)
+      const qs = codes.q0 + (Math.floor(k2hi / 2) - 1) * QUARTER_MS
+      const byQ = out.quarters.get(slice.bucket) ?? new Map<number, number>()
+      out.quarters.set(slice.bucket, byQ)
       byQ.set(qs, (byQ.get(qs) ?? 0) + kwh)
     }
-    // (key 0 in the slice and quarter sets: suspect intervals, counted in the machine set)
   }
   return out
 }
