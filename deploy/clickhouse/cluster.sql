@@ -3,7 +3,10 @@
 -- Ingest inserts into the Distributed tables with distributed_foreground_insert = 1; rows of a
 -- machine live on one shard (sharding key cityHash64(machine)), so ReplacingMergeTree,
 -- FINAL and the per-machine rollups work shard-locally. Insert deduplication uses
--- replicated_deduplication_window = 10000 blocks.
+-- replicated_deduplication_window = 10000 blocks. factory and line of the machine event
+-- tables are DEFAULTs computed from machine (ingest leaves them out of its inserts); a Distributed
+-- table is created AS its local table and so has the same DEFAULTs: an insert through it fills
+-- them before the rows go to the shards.
 
 CREATE DATABASE IF NOT EXISTS shopfloor ON CLUSTER 'shopfloor';
 
@@ -11,8 +14,8 @@ CREATE TABLE IF NOT EXISTS shopfloor.machine_state_local ON CLUSTER 'shopfloor' 
   event_id String CODEC(ZSTD(1)),
   agent_id LowCardinality(String),
   seq UInt64 CODEC(Delta, ZSTD(1)),
-  factory LowCardinality(String),
-  line LowCardinality(String),
+  factory LowCardinality(String) DEFAULT arrayStringConcat(arraySlice(splitByChar('/', machine), 1, 3), '/'),
+  line LowCardinality(String) DEFAULT arrayStringConcat(arraySlice(splitByChar('/', machine), 1, 5), '/'),
   machine LowCardinality(String),
   ts DateTime64(3, 'UTC') CODEC(DoubleDelta, ZSTD(1)),
   received DateTime64(3, 'UTC') CODEC(DoubleDelta, ZSTD(1)),
@@ -32,8 +35,8 @@ CREATE TABLE IF NOT EXISTS shopfloor.production_count_local ON CLUSTER 'shopfloo
   event_id String CODEC(ZSTD(1)),
   agent_id LowCardinality(String),
   seq UInt64 CODEC(Delta, ZSTD(1)),
-  factory LowCardinality(String),
-  line LowCardinality(String),
+  factory LowCardinality(String) DEFAULT arrayStringConcat(arraySlice(splitByChar('/', machine), 1, 3), '/'),
+  line LowCardinality(String) DEFAULT arrayStringConcat(arraySlice(splitByChar('/', machine), 1, 5), '/'),
   machine LowCardinality(String),
   ts DateTime64(3, 'UTC') CODEC(DoubleDelta, ZSTD(1)),
   received DateTime64(3, 'UTC') CODEC(DoubleDelta, ZSTD(1)),
@@ -52,8 +55,8 @@ CREATE TABLE IF NOT EXISTS shopfloor.energy_reading_local ON CLUSTER 'shopfloor'
   event_id String CODEC(ZSTD(1)),
   agent_id LowCardinality(String),
   seq UInt64 CODEC(Delta, ZSTD(1)),
-  factory LowCardinality(String),
-  line LowCardinality(String),
+  factory LowCardinality(String) DEFAULT arrayStringConcat(arraySlice(splitByChar('/', machine), 1, 3), '/'),
+  line LowCardinality(String) DEFAULT arrayStringConcat(arraySlice(splitByChar('/', machine), 1, 5), '/'),
   machine LowCardinality(String),
   ts DateTime64(3, 'UTC') CODEC(DoubleDelta, ZSTD(1)),
   received DateTime64(3, 'UTC') CODEC(DoubleDelta, ZSTD(1)),
@@ -73,8 +76,8 @@ CREATE TABLE IF NOT EXISTS shopfloor.tag_sample_local ON CLUSTER 'shopfloor' (
   event_id String CODEC(ZSTD(1)),
   agent_id LowCardinality(String),
   seq UInt64 CODEC(Delta, ZSTD(1)),
-  factory LowCardinality(String),
-  line LowCardinality(String),
+  factory LowCardinality(String) DEFAULT arrayStringConcat(arraySlice(splitByChar('/', machine), 1, 3), '/'),
+  line LowCardinality(String) DEFAULT arrayStringConcat(arraySlice(splitByChar('/', machine), 1, 5), '/'),
   machine LowCardinality(String),
   ts DateTime64(3, 'UTC') CODEC(DoubleDelta, ZSTD(1)),
   received DateTime64(3, 'UTC') CODEC(DoubleDelta, ZSTD(1)),
@@ -434,4 +437,5 @@ INSERT INTO shopfloor.schema_migrations_local (version, name, applied) VALUES
   (1, 'event tables and machine registry', now64(3)),
   (2, 'codecs, insert deduplication, state intervals, rollups, ingest watermarks and batch ledger', now64(3)),
   (3, 'run start on state rows, DOWN runs by length in the rollups, latest state per machine, 15- and 30-minute rollups, coarser rollups fed from the minute rollup', now64(3)),
-  (4, 'a meter reading books its energy in the interval that ends at it', now64(3));
+  (4, 'a meter reading books its energy in the interval that ends at it', now64(3)),
+  (5, 'factory and line of the machine event tables computed from the machine path by default', now64(3));

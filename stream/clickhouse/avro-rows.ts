@@ -8,8 +8,11 @@
 import type { EventType } from '../events.ts'
 import { parseMachinePath } from '../machine-path.ts'
 
-/** Columns of the event tables' header, in the order `appendRows` writes them. */
-const HEADER_COLUMNS = ['event_id', 'agent_id', 'seq', 'factory', 'line', 'machine', 'ts', 'received'] as const
+/**
+ * Columns of the event tables' header, in the order `appendRows` writes them: not `factory` and
+ * `line`, which the tables compute from `machine` (schema.ts); the path is still checked here.
+ */
+const HEADER_COLUMNS = ['event_id', 'agent_id', 'seq', 'machine', 'ts', 'received'] as const
 
 /** The event types the fast path writes, with their columns in `appendRows` order. */
 export const FAST_COLUMNS = {
@@ -114,27 +117,14 @@ const json = (v: unknown): Buffer => Buffer.from(JSON.stringify(v) ?? 'null')
 
 const NULL_TEXT = Buffer.from('null')
 
-/** A machine path's pre-encoded JSON columns; false for a malformed path (the slow path dead-letters it). */
-interface MachineColumns {
-  readonly factory: Buffer
-  readonly line: Buffer
-}
-const MACHINES = new Map<string, MachineColumns | false>()
-const MACHINES_MAX = 50_000
-
-function machineColumns(machine: string): MachineColumns | false {
-  let m = MACHINES.get(machine)
-  if (m === undefined) {
-    try {
-      const p = parseMachinePath(machine)
-      m = { factory: json(p.factory), line: json(p.line) }
-    } catch {
-      m = false
-    }
-    if (MACHINES.size >= MACHINES_MAX) MACHINES.clear()
-    MACHINES.set(machine, m)
+/** Whether a machine path is well formed; false for a malformed path (the slow path dead-letters it). */
+function isMachinePath(machine: string): boolean {
+  try {
+    parseMachinePath(machine) // remembers the paths it parsed
+    return true
+  } catch {
+    return false
   }
-  return m
 }
 
 /**
@@ -187,15 +177,13 @@ export class RowBuffer {
 }
 
 /**
- * Who sent an event and about which machine, interned by the bytes of the two strings: the strings,
- * the derived columns' JSON text, and the caller's key (ingest's watermark key), made once per
+ * Who sent an event and about which machine, interned by the bytes of the two strings: the strings
+ * (the machine path checked) and the caller's key (ingest's watermark key), made once per
  * (agent, machine) rather than once per message.
  */
 export interface Ident {
   readonly agent: string
   readonly machine: string
-  readonly factory: Buffer
-  readonly line: Buffer
   /** For the caller: ingest keeps its watermark key here. */
   key: string | undefined
   /** `<agent bytes> 00 <machine bytes>`, to tell apart idents of the same hash. */
@@ -232,8 +220,6 @@ export class RowReader {
   readonly #colAgent: number
   readonly #colMachine: number
   readonly #colSeq: number
-  readonly #colFactory: number
-  readonly #colLine: number
   #idents = new Map<number, Ident>()
   #pos = 0
   #endPos = 0
@@ -257,8 +243,6 @@ export class RowReader {
     this.#colAgent = at('agent_id')
     this.#colMachine = at('machine')
     this.#colSeq = at('seq')
-    this.#colFactory = at('factory')
-    this.#colLine = at('line')
   }
 
   /** A zigzag varint (int or long); throws RANGE past the body or beyond what a JS number holds exactly. */
@@ -413,14 +397,10 @@ export class RowReader {
     if (!ident) return false
     this.ident = ident
     this.seq = this.#num[this.#colSeq] as number
-    kind[this.#colFactory] = V_CONST
-    this.#const[this.#colFactory] = ident.factory
-    kind[this.#colLine] = V_CONST
-    this.#const[this.#colLine] = ident.line
 
-    // Room for the line: string bytes at most the body's, a number at most 24 characters, the
-    // derived columns, text escaped at most 6 bytes a character; then written without checks.
-    out.ensure(buf.length - start + ncols * 26 + ident.factory.length + ident.line.length + textBytes + 2)
+    // Room for the line: string bytes at most the body's, a number at most 24 characters, text
+    // escaped at most 6 bytes a character; then written without checks.
+    out.ensure(buf.length - start + ncols * 26 + textBytes + 2)
     const dst = out.buf
     let o = out.length
     dst[o++] = 0x5b // [
@@ -507,8 +487,7 @@ export class RowReader {
 }
 
 function makeIdent(agent: string, machine: string, bytes: Buffer, next: Ident | undefined): Ident | undefined {
-  const m = machineColumns(machine)
-  return m ? { agent, machine, factory: m.factory, line: m.line, key: undefined, bytes, next } : undefined
+  return isMachinePath(machine) ? { agent, machine, key: undefined, bytes, next } : undefined
 }
 
 /** Writes a number as JSON.stringify does (a non-finite one as null); returns the new offset. */
@@ -572,10 +551,8 @@ export function compileRowReader(eventType: EventType, writer: unknown, reader: 
   if (reader.fields.some((f) => f.aliases !== undefined)) return undefined
   const fieldOfColumn = (c: string): string => SOURCE_FIELD[c] ?? c
   const columnOfField = new Map<string, number>()
-  columns.forEach((c, i) => {
-    if (c !== 'factory' && c !== 'line') columnOfField.set(fieldOfColumn(c), i)
-  })
-  // Every column but the derived two must be a reader field, and every reader field a column.
+  columns.forEach((c, i) => columnOfField.set(fieldOfColumn(c), i))
+  // Every column must be a reader field, and every reader field a column.
   for (const f of columnOfField.keys()) if (!readerFields.has(f)) return undefined
   for (const f of readerFields.keys()) if (!columnOfField.has(f)) return undefined
 

@@ -30,7 +30,13 @@ function alterToDefinition(t: TableDef): string[] {
 
 /** Columns version 3 added to the event tables (version 2 brought the tables to their definitions without them). */
 const V3_COLUMNS: Readonly<Record<string, readonly string[]>> = { machine_state: ['prev_since'], machine_rollup_1m: ['down_runs'], machine_rollup_1h: ['down_runs'] }
-const withoutV3Columns = (t: TableDef): TableDef => ({ ...t, columns: t.columns.filter((c) => !V3_COLUMNS[t.name]?.includes(c.name)) })
+/** Columns version 5 gave a DEFAULT (computed from `machine`); versions 2 and 3 declared them without. */
+const V5_DEFAULTS: readonly string[] = ['factory', 'line']
+/** A table as version 2 left it: without version 3's columns and version 5's defaults. */
+const asOfV2 = (t: TableDef): TableDef => ({
+  ...t,
+  columns: t.columns.filter((c) => !V3_COLUMNS[t.name]?.includes(c.name)).map(({ default: _, ...c }) => c),
+})
 /** Tables version 3 created. */
 const V3_TABLES: readonly string[] = ['machine_rollup_15m', 'machine_rollup_30m', 'machine_state_last']
 const tableNamed = (name: string): TableDef => ALL_TABLES.find((t) => t.name === name) as TableDef
@@ -75,8 +81,8 @@ HAVING abs(d_kwh) > 1e-9 * greatest(1, sum(ae)) OR abs(d_kvarh) > 1e-9 * greates
 
 /**
  * Versioned schema changes, applied in order at start-up and recorded in `schema_migrations`.
- * Every statement is idempotent (IF NOT EXISTS, ADD COLUMN IF NOT EXISTS, codec and setting
- * changes), so a half-applied migration, or two processes migrating at once, is safe.
+ * Every statement is idempotent (IF NOT EXISTS, ADD COLUMN IF NOT EXISTS, codec, default and
+ * setting changes), so a half-applied migration, or two processes migrating at once, is safe.
  * A version, once released, never changes: new changes are a new version.
  */
 export const MIGRATIONS: readonly Migration[] = [
@@ -147,8 +153,8 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 2,
     name: 'codecs, insert deduplication, state intervals, rollups, ingest watermarks and batch ledger',
     statements: [
-      ...EVENT_TABLES.map(withoutV3Columns).flatMap(alterToDefinition),
-      ...ALL_TABLES.filter((t) => !EVENT_TABLES.includes(t) && !V3_TABLES.includes(t.name)).map((t) => createTableSql(withoutV3Columns(t), '{db}')),
+      ...EVENT_TABLES.map(asOfV2).flatMap(alterToDefinition),
+      ...ALL_TABLES.filter((t) => !EVENT_TABLES.includes(t) && !V3_TABLES.includes(t.name)).map((t) => createTableSql(asOfV2(t), '{db}')),
       ...V2_VIEWS.map((v) => createViewSql(v, '{db}')),
     ],
   },
@@ -188,6 +194,16 @@ export const MIGRATIONS: readonly Migration[] = [
       createViewSql(viewNamed('energy_reading_to_rollup_1m'), '{db}'),
       V4_REBOOK_ENERGY,
     ],
+  },
+  {
+    version: 5,
+    name: 'factory and line of the machine event tables computed from the machine path by default',
+    // A new default changes only the table's metadata: stored rows keep their values (no
+    // mutation), and inserts that name the two columns (ingest before version 5) still store theirs.
+    statements: EVENT_TABLES.flatMap((t) => {
+      const cols = t.columns.filter((c) => c.default !== undefined && V5_DEFAULTS.includes(c.name))
+      return cols.length ? [`ALTER TABLE {db}.${t.name} ${cols.map((c) => `MODIFY COLUMN ${columnSql(c)}`).join(', ')}`] : []
+    }),
   },
 ]
 

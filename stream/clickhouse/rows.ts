@@ -17,6 +17,8 @@ export type Row = Record<string, string | number | boolean | null>
  * registry row per machine it announces. Times stay epoch milliseconds: ClickHouse reads an
  * integer into DateTime64(3) as milliseconds. Throws on a malformed machine path, before
  * appending anything, so a bad event never leaves half its rows behind.
+ * A machine event row has no `factory` and `line`: the tables compute them from `machine`
+ * (their DEFAULT, schema version 5), from the path checked here. The registry rows carry both.
  * A machine state row gets `prev_state`/`prev_ts` null: ingest fills them in order per machine.
  */
 export function appendRows(e: ShopfloorEvent, out: Map<string, Row[]>): void {
@@ -54,13 +56,11 @@ export function appendRows(e: ShopfloorEvent, out: Map<string, Row[]>): void {
     for (const r of registry) push('machines', r)
     return
   }
-  const { machine, line, factory } = parseMachinePath(e.event.machine)
+  const { machine } = parseMachinePath(e.event.machine)
   const base: Row = {
     event_id: e.event.event_id,
     agent_id: e.event.agent_id,
     seq: e.event.seq,
-    factory,
-    line,
     machine,
     ts: e.event.source_ts,
     received: e.event.receive_ts,

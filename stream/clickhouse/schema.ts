@@ -3,14 +3,21 @@
  * migrations (`migrations.ts`) and the cluster variant (`cluster.ts`, shipped in
  * `deploy/clickhouse/`) are both generated from these definitions, so they cannot drift apart.
  * `docs/clickhouse.md` explains the choices; a test checks that a migrated chDB store has exactly
- * these columns and codecs.
+ * these columns, defaults and codecs.
  */
+
+import { PATH_LEVELS } from '../machine-path.ts'
 
 export interface ColumnDef {
   readonly name: string
   readonly type: string
   /** Compression codec chain, e.g. `DoubleDelta, ZSTD(1)`. Default: the server's (LZ4). */
   readonly codec?: string
+  /**
+   * `DEFAULT` expression: what ClickHouse stores when an insert leaves the column out (an insert
+   * that names the column stores its value). Default: none (the type's zero value).
+   */
+  readonly default?: string
 }
 
 export interface TableDef {
@@ -47,13 +54,26 @@ const DEDUP = { non_replicated_deduplication_window: DEDUP_WINDOW }
 const TIME = `DateTime64(3, 'UTC')`
 const col = (name: string, type: string, codec?: string): ColumnDef => (codec ? { name, type, codec } : { name, type })
 
-/** Header columns of every machine event table: who sent it, which machine, when. */
+/**
+ * The first `level` segments of the `machine` column, as `parseMachinePath` (machine-path.ts) cuts
+ * them and the API computes them (`path.split('/').slice(0, n).join('/')`): a path with fewer
+ * segments is returned whole (ingest dead-letters such a path before it reaches a table).
+ */
+export const machinePathPrefixSql = (level: (typeof PATH_LEVELS)[number]): string =>
+  `arrayStringConcat(arraySlice(splitByChar('/', machine), 1, ${PATH_LEVELS.indexOf(level) + 1}), '/')`
+
+/**
+ * Header columns of every machine event table: who sent it, which machine, when. `factory` and
+ * `line` (schema version 5) are computed by ClickHouse from `machine`, so ingest does not send
+ * them: the expression runs once per distinct machine of a block (LowCardinality), where parsing
+ * two more JSON strings per row cost chDB about a quarter of its insert time (docs/benchmarks.md).
+ */
 const MACHINE_HEADER: readonly ColumnDef[] = [
   col('event_id', 'String', 'ZSTD(1)'),
   col('agent_id', 'LowCardinality(String)'),
   col('seq', 'UInt64', 'Delta, ZSTD(1)'),
-  col('factory', 'LowCardinality(String)'),
-  col('line', 'LowCardinality(String)'),
+  { name: 'factory', type: 'LowCardinality(String)', default: machinePathPrefixSql('factory') },
+  { name: 'line', type: 'LowCardinality(String)', default: machinePathPrefixSql('line') },
   col('machine', 'LowCardinality(String)'),
   col('ts', TIME, 'DoubleDelta, ZSTD(1)'),
   col('received', TIME, 'DoubleDelta, ZSTD(1)'),
@@ -446,7 +466,7 @@ export const VIEWS: readonly ViewDef[] = [
 export const ALL_TABLES: readonly TableDef[] = [...EVENT_TABLES, ...ROLLUP_TABLES, LAST_STATES, ...INGEST_TABLES]
 
 export function columnSql(c: ColumnDef): string {
-  return `${c.name} ${c.type}${c.codec ? ` CODEC(${c.codec})` : ''}`
+  return `${c.name} ${c.type}${c.default ? ` DEFAULT ${c.default}` : ''}${c.codec ? ` CODEC(${c.codec})` : ''}`
 }
 
 function settingsSql(settings: Readonly<Record<string, number>> | undefined): string {

@@ -14,14 +14,18 @@ import {
   VIEWS,
   applyRetention,
   clusterSchemaSql,
+  insertRows,
   migrate,
   openClickhouse,
+  parseMachinePath,
+  rowsByTable,
   type Clickhouse,
   type IncomingMessage,
+  type Row,
   type ShopfloorEvent,
 } from '../../stream/index.ts'
 import { silentLogger } from '../../connectors/common/logger.ts'
-import { expectExactly, expectRollupsMatchRaw, factoryEvents } from './ingest-fixture.ts'
+import { MACHINES, expectExactly, expectRollupsMatchRaw, factoryEvents } from './ingest-fixture.ts'
 
 let dir: string
 let root: Clickhouse
@@ -51,6 +55,12 @@ async function storeAtVersion(name: string, version: number): Promise<Clickhouse
     await root.client.insert({ table: `${name}.schema_migrations`, values: [{ version: m.version, name: m.name, applied: Date.now() }], format: 'JSONEachRow' })
   }
   return ch
+}
+
+/** Runs the statements of one migration on a database (without recording it). */
+async function applyVersion(db: string, version: number): Promise<void> {
+  const m = MIGRATIONS.find((m) => m.version === version) as (typeof MIGRATIONS)[number]
+  for (const st of m.statements) await root.client.command({ query: st.replaceAll('{db}', db) })
 }
 
 async function rows<T>(ch: Clickhouse, query: string, params: Record<string, unknown> = {}): Promise<T[]> {
@@ -89,18 +99,19 @@ describe('clickhouse schema', () => {
     expect(recorded.map((r) => Number(r.version))).toEqual(MIGRATIONS.map((m) => m.version))
   })
 
-  it('migrate leaves every table with the columns, types and codecs of its definition', async () => {
+  it('migrate leaves every table with the columns, types, defaults and codecs of its definition', async () => {
     const ch = await database('mig_shape')
     for (const t of ALL_TABLES) {
-      const cols = await rows<{ name: string; type: string; compression_codec: string }>(
+      const cols = await rows<{ name: string; type: string; compression_codec: string; default_kind: string; default_expression: string }>(
         ch,
-        `SELECT name, type, compression_codec FROM system.columns WHERE database = 'mig_shape' AND table = {t:String} ORDER BY position`,
+        `SELECT name, type, compression_codec, default_kind, default_expression FROM system.columns WHERE database = 'mig_shape' AND table = {t:String} ORDER BY position`,
         { t: t.name },
       )
       expect(cols.map((c) => c.name), t.name).toEqual(t.columns.map((c) => c.name))
       for (const [i, c] of t.columns.entries()) {
-        const got = cols[i] as { type: string; compression_codec: string }
+        const got = cols[i] as (typeof cols)[number]
         expect(got.type.replaceAll(' ', ''), `${t.name}.${c.name} type`).toBe(c.type.replaceAll(' ', ''))
+        expect([got.default_kind, got.default_expression.replaceAll(' ', '')], `${t.name}.${c.name} default`).toEqual(c.default ? ['DEFAULT', c.default.replaceAll(' ', '')] : ['', ''])
         const codec = got.compression_codec.replace(/^CODEC\((.*)\)$/, '$1').replace(/\b(Delta|DoubleDelta|Gorilla)\(\d+\)/g, '$1').replace(/\bZSTD\b(?!\()/, 'ZSTD(1)')
         expect(codec.replaceAll(' ', ''), `${t.name}.${c.name} codec`).toBe((c.codec ?? '').replaceAll(' ', ''))
       }
@@ -119,17 +130,29 @@ describe('clickhouse schema', () => {
   it('cluster schema runs on chDB once ON CLUSTER, replication and Distributed are taken out', async () => {
     // chDB has no Keeper and no cluster: what this checks is every other part of the generated
     // statements (columns, codecs, engines' arguments, keys, TTL, the views over the _local tables).
+    // A Distributed table becomes a Merge table over its local table, created the same way
+    // (CREATE ... AS): its columns, the DEFAULTs an insert through it fills, are the local table's.
     const sql = clusterSchemaSql({ database: 'cluster_check' })
       .split(/;\n/)
       .map((st) => st.replace(/^(--.*\n)+/g, '').trim())
-      .filter((st) => st && !/ENGINE = Distributed/.test(st))
-      .map((st) => st.replace(/ ON CLUSTER '[^']+'/g, '').replace(/ENGINE = Replicated(\w+)\('[^']*', '\{replica\}'(?:, )?/, 'ENGINE = $1(').replace('replicated_deduplication_window', 'non_replicated_deduplication_window'))
+      .filter(Boolean)
+      .map((st) =>
+        st
+          .replace(/ ON CLUSTER '[^']+'/g, '')
+          .replace(/ENGINE = Replicated(\w+)\('[^']*', '\{replica\}'(?:, )?/, 'ENGINE = $1(')
+          .replace('replicated_deduplication_window', 'non_replicated_deduplication_window')
+          .replace(/ENGINE = Distributed\('[^']+', (\w+), (\w+), .*\)$/, "ENGINE = Merge($1, '^$2$$')"),
+      )
     for (const st of sql) {
       if (st.startsWith('INSERT INTO')) continue
       await root.client.command({ query: st })
     }
     const tables = await rows<{ name: string }>(root, `SELECT name FROM system.tables WHERE database = 'cluster_check' AND name LIKE '%_local'`)
     expect(tables.map((t) => t.name).sort()).toEqual([...ALL_TABLES.map((t) => `${t.name}_local`), 'schema_migrations_local'].sort())
+    const columns = async (table: string): Promise<unknown[]> =>
+      rows(root, `SELECT name, type, default_kind, default_expression FROM system.columns WHERE database = 'cluster_check' AND table = {t:String} ORDER BY position`, { t: table })
+    for (const t of ALL_TABLES) expect(await columns(t.name), t.name).toEqual(await columns(`${t.name}_local`))
+    expect(await columns('tag_sample')).toContainEqual({ name: 'line', type: 'LowCardinality(String)', default_kind: 'DEFAULT', default_expression: expect.stringContaining('splitByChar') })
   })
 
   it('applyRetention sets, changes and removes the raw tag sample TTL, and rejects a bad value', async () => {
@@ -220,6 +243,8 @@ describe('clickhouse schema', () => {
     // Today's ingest writes prev_since; the version-2 ingest wrote the same rows without it.
     const v3 = MIGRATIONS.find((m) => m.version === 3) as (typeof MIGRATIONS)[number]
     for (const st of v3.statements.filter((st) => st.includes('ADD COLUMN'))) await root.client.command({ query: st.replaceAll('{db}', 'upgrade_test') })
+    // Today's ingest leaves factory and line to the tables' defaults; the version-2 one sent them.
+    await applyVersion('upgrade_test', 5)
     // Today's ingest reads each machine's last state from machine_state_last (the version-2 one
     // scanned machine_state): the table, empty and without its view, stands in for that scan.
     const lastTable = v3.statements.filter((st) => /^CREATE TABLE .*\.machine_state_last\b/.test(st))
@@ -228,7 +253,7 @@ describe('clickhouse schema', () => {
     const codec = new EventCodec()
     const events = factoryEvents(2000, 29)
     await new Ingest({ clickhouse: ch, codec, logger: silentLogger }).handle(messages(codec, events.slice(0, 1000)))
-    expect(await migrate(ch)).toEqual([3, 4])
+    expect(await migrate(ch)).toEqual([3, 4, 5])
     await new Ingest({ clickhouse: ch, codec, logger: silentLogger }).handle(messages(codec, events.slice(1000), 1000))
     await expectExactly(ch, events)
     await expectRollupsMatchRaw(ch)
@@ -258,9 +283,10 @@ describe('clickhouse schema', () => {
     }
     expect(onEdges).toContain(Date.UTC(2026, 2, 2, 11, 0, 0))
     const codec = new EventCodec()
+    await applyVersion('upgrade_v4', 5) // today's ingest leaves factory and line to the tables
     await new Ingest({ clickhouse: ch, codec, logger: silentLogger }).handle(messages(codec, events.slice(0, 1200)))
     const v4 = MIGRATIONS.find((m) => m.version === 4) as (typeof MIGRATIONS)[number]
-    expect(await migrate(ch)).toEqual([4])
+    expect(await migrate(ch)).toEqual([4, 5])
     await new Ingest({ clickhouse: ch, codec, logger: silentLogger }).handle(messages(codec, events.slice(1200), 1200))
     await expectExactly(ch, events)
     await expectRollupsMatchRaw(ch)
@@ -270,5 +296,52 @@ describe('clickhouse schema', () => {
     for (const st of v4.statements) await root.client.command({ query: st.replaceAll('{db}', 'upgrade_v4') })
     expect(await count()).toBe(before)
     await expectRollupsMatchRaw(ch)
+  })
+  it('migration 5 computes factory and line of a version-4 store from the machine path, rewrites no row, and runs twice safely', async () => {
+    const db = 'upgrade_v5'
+    const ch = await storeAtVersion(db, 4)
+    const events = factoryEvents(1600, 37)
+    // The version-4 ingest named factory and line in every insert: rows as it wrote them, and
+    // one with values of its own, to show that stored values stay what they were.
+    const withPath = (r: Row): Row => ({ ...r, ...(typeof r['machine'] === 'string' ? { factory: parseMachinePath(r['machine']).factory, line: parseMachinePath(r['machine']).line } : {}) })
+    for (const [table, list] of rowsByTable(events.slice(0, 800))) await insertRows(ch, table, table === 'machines' ? list : list.map(withPath))
+    const probe = (id: string): Row => ({ event_id: id, agent_id: 'probe', seq: 0, factory: `as-written-${id}`, line: `as-written-${id}/l`, machine: MACHINES[0] as string, ts: Date.UTC(2026, 2, 2, 10), received: Date.UTC(2026, 2, 2, 10), tag: 't', value_double: 1, value_string: null, quality: 'GOOD' })
+    await insertRows(ch, 'tag_sample', [probe('p1')])
+    const parts = async (): Promise<unknown[]> =>
+      rows(ch, `SELECT table, name FROM system.parts WHERE database = '${db}' AND table IN ('machine_state', 'production_count', 'energy_reading', 'tag_sample') AND active ORDER BY table, name`)
+    const mutations = async (): Promise<number> => Number((await rows<{ n: string }>(ch, `SELECT count() AS n FROM system.mutations WHERE database = '${db}'`))[0]?.n)
+    const defaults = async (): Promise<unknown[]> =>
+      rows(ch, `SELECT table, name, default_kind FROM system.columns WHERE database = '${db}' AND name IN ('factory', 'line') AND default_kind != '' ORDER BY table, name`)
+    const stored = async (id: string): Promise<unknown> => (await rows(ch, `SELECT factory, line FROM ${db}.tag_sample WHERE event_id = {id:String}`, { id }))[0]
+    expect(await defaults()).toEqual([])
+    await applyRetention(ch) // as every start-up of version 4 did (a new TTL rewrites tag_sample's parts)
+    const partsBefore = await parts()
+    const mutationsBefore = await mutations()
+
+    expect(await migrate(ch)).toEqual([5])
+    expect(await parts(), 'no part rewritten').toEqual(partsBefore)
+    expect(await mutations()).toBe(mutationsBefore)
+    expect(await defaults()).toEqual(
+      ['energy_reading', 'machine_state', 'production_count', 'tag_sample'].flatMap((table) => ['factory', 'line'].map((name) => ({ table, name, default_kind: 'DEFAULT' }))),
+    )
+    expect(await stored('p1')).toEqual({ factory: 'as-written-p1', line: 'as-written-p1/l' })
+    // An insert that still names the two columns (ingest before version 5, the KPI bench's generator) stores its values.
+    await insertRows(ch, 'tag_sample', [probe('p2')])
+    expect(await stored('p2')).toEqual({ factory: 'as-written-p2', line: 'as-written-p2/l' })
+    await ch.client.command({ query: `DELETE FROM ${db}.tag_sample WHERE agent_id = 'probe'` })
+
+    // Today's ingest leaves them out: the tables and their views get the machine path's.
+    const codec = new EventCodec()
+    const ingest = new Ingest({ clickhouse: ch, codec, logger: silentLogger })
+    await ingest.handle(messages(codec, events.slice(800), 800))
+    expect(ingest.stats.rows).toBeGreaterThan(700)
+    await expectExactly(ch, events) // with expectPathColumns
+
+    // Run again (as after an interruption before version 5 was recorded): nothing changes.
+    const partsAfter = await parts()
+    await applyVersion(db, 5)
+    expect(await migrate(ch)).toEqual([])
+    expect(await parts()).toEqual(partsAfter)
+    expect(await defaults()).toHaveLength(8)
   })
 })

@@ -115,6 +115,24 @@ export async function expectExactly(ch: Clickhouse, events: readonly ShopfloorEv
     expect(got.length, `${table}: rows stored vs events produced`).toBe(want.length)
     expect(got, `${table}: event ids`).toEqual(want)
   }
+  await expectPathColumns(ch)
+}
+
+/** The prefix of a machine path the API computes (api/queries/energy.ts): factory 3 segments, line 5. */
+const prefix = (path: string, segments: number): string => path.split('/').slice(0, segments).join('/')
+
+/**
+ * Every row's factory and line are its machine path's (the tables compute them since schema
+ * version 5; ingest no longer sends them), in the event tables and what their views fed.
+ */
+export async function expectPathColumns(ch: Clickhouse): Promise<void> {
+  const tables = ['machine_state', 'production_count', 'energy_reading', 'tag_sample', ...ROLLUPS.map((r) => `machine_rollup_${r.suffix}`)]
+  for (const table of tables) {
+    const got = await rows<{ machine: string; factory: string; line: string }>(ch, `SELECT DISTINCT machine, factory, line FROM ${ch.database}.${table}`)
+    expect(got, `${table}: factory and line of each machine`).toEqual(got.map((r) => ({ machine: r.machine, factory: prefix(r.machine, 3), line: prefix(r.machine, 5) })))
+  }
+  const last = await rows<{ machine: string; factory: string }>(ch, `SELECT DISTINCT machine, factory FROM ${ch.database}.machine_state_last`)
+  expect(last, 'machine_state_last: factory of each machine').toEqual(last.map((r) => ({ machine: r.machine, factory: prefix(r.machine, 3) })))
 }
 
 interface Cell {

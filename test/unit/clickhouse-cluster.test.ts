@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ALL_TABLES, VIEWS, clusterSchemaSql } from '../../stream/index.ts'
+import { columnSql } from '../../stream/clickhouse/schema.ts'
 
 const shipped = join(import.meta.dirname, '..', '..', 'deploy', 'clickhouse', 'cluster.sql')
 
@@ -17,6 +18,14 @@ describe('clickhouse cluster schema', () => {
       expect(sql).toContain(`ENGINE = Distributed('c1', db, ${t.name}_local, ${t.shardBy});`)
     }
     for (const v of VIEWS) expect(sql).toContain(`CREATE MATERIALIZED VIEW IF NOT EXISTS db.${v.name} ON CLUSTER 'c1' TO db.${v.to}_local AS`)
+    // Inserts through a Distributed table leave factory and line out: its columns, DEFAULTs
+    // included, are its local table's (CREATE ... AS; test/integration/clickhouse-schema.test.ts).
+    for (const t of ALL_TABLES) {
+      const local = new RegExp(`CREATE TABLE IF NOT EXISTS db\\.${t.name}_local ON CLUSTER 'c1' \\(\\n([\\s\\S]*?)\\n\\) ENGINE`).exec(sql)?.[1]
+      expect(local, t.name).toBe(t.columns.map((c) => `  ${columnSql(c)}`).join(',\n'))
+      expect(sql).toContain(`CREATE TABLE IF NOT EXISTS db.${t.name} ON CLUSTER 'c1' AS db.${t.name}_local\nENGINE = Distributed(`)
+    }
+    expect(sql).toContain(`factory LowCardinality(String) DEFAULT arrayStringConcat(arraySlice(splitByChar('/', machine), 1, 3), '/')`)
     expect(sql).not.toContain('non_replicated_deduplication_window')
     expect(sql).toContain('TTL toDateTime(ts) + INTERVAL 365 DAY')
   })

@@ -7,11 +7,11 @@ import type { ShopfloorEvent } from '../../stream/index.ts'
 const header = { event_id: 'gw-1:7', agent_id: 'gw-1', seq: 7, source_ts: 1_772_449_173_660, receive_ts: 1_772_449_173_663 }
 
 describe('ingest rows', () => {
-  it('appendRows gives a state row an empty interval for ingest to fill', () => {
+  it('appendRows gives a state row an empty interval for ingest to fill, and leaves factory and line to the table', () => {
     const out = new Map<string, Row[]>()
     appendRows({ type: 'machine_state', event: { ...header, machine: 'vn/p/f1/a/l1/m1', state: 'DOWN', reason: 'jam' } }, out)
     expect(out.get('machine_state')).toEqual([
-      { event_id: 'gw-1:7', agent_id: 'gw-1', seq: 7, factory: 'vn/p/f1', line: 'vn/p/f1/a/l1', machine: 'vn/p/f1/a/l1/m1', ts: header.source_ts, received: header.receive_ts, state: 'DOWN', reason: 'jam', prev_state: null, prev_ts: null },
+      { event_id: 'gw-1:7', agent_id: 'gw-1', seq: 7, machine: 'vn/p/f1/a/l1/m1', ts: header.source_ts, received: header.receive_ts, state: 'DOWN', reason: 'jam', prev_state: null, prev_ts: null },
     ])
   })
 
