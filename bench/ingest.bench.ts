@@ -1,7 +1,8 @@
 // Ingest throughput (from the first message delivered to the last one committed): events from Kafka into chDB through the real path (KafkaSubscriber batching,
 // Avro decoding, watermark filter, batch ledger, deduplication tokens, the event table and its
 // rollup/watermark views), beside chDB's own insert rate for the same rows, measured in the same
-// run on a fresh database of the same schema.
+// run on a fresh database of the same schema. Both insert the same columns (`rowsByTable`: no
+// factory and line, which the tables compute from the machine path since schema version 5).
 //
 //   node bench/ingest.bench.ts            (KAFKA_BROKERS, else a broker of its own on
 //                                          SHOPFLOOR_BENCH_KAFKA_PORT, default 19496)

@@ -127,6 +127,8 @@ export class Ingest {
   /** Contexts of batches to replay, by `<topic>/<partition>/<first>-<next>`. */
   #pending = new Map<string, BatchContext>()
   #generation = 0
+  /** The tail of the table inserts: one batch's inserts at a time (see #store). */
+  #insertLock: Promise<unknown> = Promise.resolve()
 
   constructor(opts: IngestOptions) {
     this.#ch = opts.clickhouse
@@ -406,22 +408,29 @@ export class Ingest {
       token = `${bounds.group}/${bounds.topic}/${bounds.partition}/${bounds.firstOffset}-${bounds.nextOffset}/${hash.digest('base64url')}`
     }
     if (letters.length > 0) await this.#deadLetter.send(letters)
-    const started = performance.now()
     let rows = 0
     const written: string[] = []
-    for (const table of [...Object.values(TABLE_OF), 'machines']) {
-      const fast = lines.get(table)
-      const list = tables.get(table)
-      if (fast) {
-        await insertJsonLines(this.#ch, table, fast.columns, fast.body, fast.rows, token ? { token } : {})
-        rows += fast.rows
-      } else if (list) {
-        await insertRows(this.#ch, table, list, token ? { token } : {})
-        rows += list.length
-      } else continue
-      written.push(table)
+    // Batches of several partitions are stored at once (their fences, ledger entries and decoding
+    // overlap), but their inserts take turns: concurrent inserts into chDB only slow each other.
+    const insertAll = async (): Promise<void> => {
+      const started = performance.now()
+      for (const table of [...Object.values(TABLE_OF), 'machines']) {
+        const fast = lines.get(table)
+        const list = tables.get(table)
+        if (fast) {
+          await insertJsonLines(this.#ch, table, fast.columns, fast.body, fast.rows, token ? { token } : {})
+          rows += fast.rows
+        } else if (list) {
+          await insertRows(this.#ch, table, list, token ? { token } : {})
+          rows += list.length
+        } else continue
+        written.push(table)
+      }
+      this.stats.insertMs += performance.now() - started
     }
-    this.stats.insertMs += performance.now() - started
+    const inserted = this.#insertLock.then(insertAll)
+    this.#insertLock = inserted.catch(() => {})
+    await inserted
 
     if (generation === this.#generation) {
       for (const [k, v] of marks) this.#watermarks.set(k, v)

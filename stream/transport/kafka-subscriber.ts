@@ -30,8 +30,9 @@ export interface PartitionHandler {
    */
   storeBatch(messages: readonly IncomingMessage[], bounds: BatchBounds, owned?: () => boolean, confirm?: () => Promise<boolean>): Promise<void>
   /**
-   * Called with a batch before it waits its turn to be stored (one store runs at a time), so
-   * the handler can do the work that needs no store (decoding) while another batch is inserted.
+   * Called with a batch just before {@link storeBatch}, so the handler can start the work that
+   * needs no store (decoding). Batches of different partitions are stored at the same time (one
+   * at a time per partition): a handler serialises what must not overlap (ingest: its inserts).
    */
   prepareBatch?(messages: readonly IncomingMessage[]): void
   /** The batch begun at or around `firstOffset` of this partition and maybe not committed. */
@@ -58,9 +59,10 @@ export interface KafkaSubscriberOptions extends KafkaOptions {
    */
   sessionTimeoutMs?: number
   /**
-   * Partitions kafkajs hands over at once (`partitionsConsumedConcurrently`). Stores stay one at a
-   * time; above 1, a partition whose buffer is full (and waits for its stores) does not hold up the
-   * delivery of the others, so the next batch is ready when an insert ends. Default 3.
+   * Partitions kafkajs hands over at once (`partitionsConsumedConcurrently`). Each partition's
+   * batches are stored one after another, different partitions' at the same time (the handler's
+   * `storeBatch` is called concurrently); above 1, a partition whose buffer is full (and waits for
+   * its stores) does not hold up the delivery of the others. Default 3.
    */
   concurrency?: number
 }
@@ -88,6 +90,8 @@ interface PartitionState {
   messages: IncomingMessage[]
   /** When the oldest buffered message arrived. */
   since: number
+  /** Buffered messages by delivery, oldest first: how many, and when they arrived. */
+  arrivals: { count: number; at: number }[]
   /** Offset after the last buffered message. */
   next: bigint | undefined
   /** A pending batch to replay ends here: the first batch is cut exactly at it. */
@@ -126,7 +130,6 @@ export class KafkaSubscriber implements Subscriber {
   readonly #partitions = new Map<string, PartitionState>()
   #generation = 0
   #closed = false
-  #storeLock: Promise<unknown> = Promise.resolve()
   #handler: PartitionHandler | undefined
   readonly #log
 
@@ -200,7 +203,7 @@ export class KafkaSubscriber implements Subscriber {
     const key = `${topic}\u0000${partition}`
     let st = this.#partitions.get(key)
     if (!st) {
-      st = { topic, partition, generation: this.#generation, messages: [], since: 0, next: undefined, end: undefined, checked: false, timer: undefined, lock: Promise.resolve(), fetchLag: 0, draining: false }
+      st = { topic, partition, generation: this.#generation, messages: [], since: 0, arrivals: [], next: undefined, end: undefined, checked: false, timer: undefined, lock: Promise.resolve(), fetchLag: 0, draining: false }
       this.#partitions.set(key, st)
     }
     return st
@@ -217,6 +220,7 @@ export class KafkaSubscriber implements Subscriber {
       // A seek moved this partition: what is buffered no longer follows on.
       this.stats.droppedOnRebalance += st.messages.length
       st.messages = []
+      st.arrivals = []
       st.next = undefined
       return
     }
@@ -231,12 +235,17 @@ export class KafkaSubscriber implements Subscriber {
       }
       st.checked = true
     }
+    const arrived = Date.now()
+    const buffered = st.messages.length
     for (const m of batch.messages) {
       const offset = BigInt(m.offset)
       if (st.next !== undefined && offset < st.next) continue
-      if (st.messages.length === 0) st.since = Date.now()
       st.messages.push({ topic: batch.topic, partition: batch.partition, key: m.key ? m.key.toString() : null, value: m.value ?? Buffer.alloc(0), offset: m.offset })
       st.next = offset + 1n
+    }
+    if (st.messages.length > buffered) {
+      if (buffered === 0) st.since = arrived
+      st.arrivals.push({ count: st.messages.length - buffered, at: arrived })
     }
     // Moves kafkajs's fetch position on; the committed offset stays where the last stored batch ended.
     resolveOffset(batch.lastOffset())
@@ -301,12 +310,7 @@ export class KafkaSubscriber implements Subscriber {
       if (!this.#current(st)) return false
       try {
         handler.prepareBatch?.(messages)
-        // One store at a time across partitions: concurrent inserts into chDB only slow each other.
-        const store = this.#storeLock.then(() =>
-          this.#current(st) ? handler.storeBatch(messages, bounds, () => this.#current(st), () => this.#confirm(st, bounds)) : undefined,
-        )
-        this.#storeLock = store.catch(() => {})
-        await store
+        await handler.storeBatch(messages, bounds, () => this.#current(st), () => this.#confirm(st, bounds))
         if (!this.#current(st)) return false
         break
       } catch (err) {
@@ -326,7 +330,20 @@ export class KafkaSubscriber implements Subscriber {
       return false
     }
     st.messages.splice(0, count)
-    st.since = Date.now()
+    // What stays buffered has waited since it arrived, not since this flush: a remainder delivered
+    // with the batches before it is due once its own oldest message has waited the delay (it used
+    // to wait the whole delay again after the last full batch, idling the partition).
+    for (let n = count; n > 0 && st.arrivals.length > 0; ) {
+      const a = st.arrivals[0] as { count: number; at: number }
+      if (a.count <= n) {
+        n -= a.count
+        st.arrivals.shift()
+      } else {
+        a.count -= n
+        n = 0
+      }
+    }
+    st.since = st.arrivals[0]?.at ?? Date.now()
     if (st.end !== undefined && BigInt(bounds.nextOffset) >= st.end) st.end = undefined
     this.stats.batches++
     this.stats.messages += count
