@@ -141,11 +141,11 @@ CREATE TABLE IF NOT EXISTS shopfloor.machine_rollup_1m_local ON CLUSTER 'shopflo
   end_state AggregateFunction(argMax, LowCardinality(String), DateTime64(3, 'UTC')),
   produced SimpleAggregateFunction(sum, UInt64) CODEC(T64, ZSTD(1)),
   rejected SimpleAggregateFunction(sum, UInt64) CODEC(T64, ZSTD(1)),
-  ideal_produced_s SimpleAggregateFunction(sum, Float64) CODEC(Gorilla, ZSTD(1)),
-  ideal_rejected_s SimpleAggregateFunction(sum, Float64) CODEC(Gorilla, ZSTD(1)),
-  kwh SimpleAggregateFunction(sum, Float64) CODEC(Gorilla, ZSTD(1)),
-  kvarh SimpleAggregateFunction(sum, Float64) CODEC(Gorilla, ZSTD(1)),
-  kw_max SimpleAggregateFunction(max, Float64) CODEC(Gorilla, ZSTD(1)),
+  ideal_produced_s SimpleAggregateFunction(sum, Float64) CODEC(LZ4),
+  ideal_rejected_s SimpleAggregateFunction(sum, Float64) CODEC(LZ4),
+  kwh SimpleAggregateFunction(sum, Float64) CODEC(LZ4),
+  kvarh SimpleAggregateFunction(sum, Float64) CODEC(LZ4),
+  kw_max SimpleAggregateFunction(max, Float64) CODEC(LZ4),
   down_runs SimpleAggregateFunction(sumMap, Tuple(Array(UInt32), Array(UInt64)))
 ) ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/shopfloor/machine_rollup_1m_local', '{replica}')
 PARTITION BY toYYYYMM(bucket)
@@ -170,11 +170,11 @@ CREATE TABLE IF NOT EXISTS shopfloor.machine_rollup_15m_local ON CLUSTER 'shopfl
   end_state AggregateFunction(argMax, LowCardinality(String), DateTime64(3, 'UTC')),
   produced SimpleAggregateFunction(sum, UInt64) CODEC(T64, ZSTD(1)),
   rejected SimpleAggregateFunction(sum, UInt64) CODEC(T64, ZSTD(1)),
-  ideal_produced_s SimpleAggregateFunction(sum, Float64) CODEC(Gorilla, ZSTD(1)),
-  ideal_rejected_s SimpleAggregateFunction(sum, Float64) CODEC(Gorilla, ZSTD(1)),
-  kwh SimpleAggregateFunction(sum, Float64) CODEC(Gorilla, ZSTD(1)),
-  kvarh SimpleAggregateFunction(sum, Float64) CODEC(Gorilla, ZSTD(1)),
-  kw_max SimpleAggregateFunction(max, Float64) CODEC(Gorilla, ZSTD(1)),
+  ideal_produced_s SimpleAggregateFunction(sum, Float64) CODEC(LZ4),
+  ideal_rejected_s SimpleAggregateFunction(sum, Float64) CODEC(LZ4),
+  kwh SimpleAggregateFunction(sum, Float64) CODEC(LZ4),
+  kvarh SimpleAggregateFunction(sum, Float64) CODEC(LZ4),
+  kw_max SimpleAggregateFunction(max, Float64) CODEC(LZ4),
   down_runs SimpleAggregateFunction(sumMap, Tuple(Array(UInt32), Array(UInt64)))
 ) ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/shopfloor/machine_rollup_15m_local', '{replica}')
 PARTITION BY toHour(bucket)
@@ -199,11 +199,11 @@ CREATE TABLE IF NOT EXISTS shopfloor.machine_rollup_30m_local ON CLUSTER 'shopfl
   end_state AggregateFunction(argMax, LowCardinality(String), DateTime64(3, 'UTC')),
   produced SimpleAggregateFunction(sum, UInt64) CODEC(T64, ZSTD(1)),
   rejected SimpleAggregateFunction(sum, UInt64) CODEC(T64, ZSTD(1)),
-  ideal_produced_s SimpleAggregateFunction(sum, Float64) CODEC(Gorilla, ZSTD(1)),
-  ideal_rejected_s SimpleAggregateFunction(sum, Float64) CODEC(Gorilla, ZSTD(1)),
-  kwh SimpleAggregateFunction(sum, Float64) CODEC(Gorilla, ZSTD(1)),
-  kvarh SimpleAggregateFunction(sum, Float64) CODEC(Gorilla, ZSTD(1)),
-  kw_max SimpleAggregateFunction(max, Float64) CODEC(Gorilla, ZSTD(1)),
+  ideal_produced_s SimpleAggregateFunction(sum, Float64) CODEC(LZ4),
+  ideal_rejected_s SimpleAggregateFunction(sum, Float64) CODEC(LZ4),
+  kwh SimpleAggregateFunction(sum, Float64) CODEC(LZ4),
+  kvarh SimpleAggregateFunction(sum, Float64) CODEC(LZ4),
+  kw_max SimpleAggregateFunction(max, Float64) CODEC(LZ4),
   down_runs SimpleAggregateFunction(sumMap, Tuple(Array(UInt32), Array(UInt64)))
 ) ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/shopfloor/machine_rollup_30m_local', '{replica}')
 PARTITION BY toHour(bucket)
@@ -228,11 +228,11 @@ CREATE TABLE IF NOT EXISTS shopfloor.machine_rollup_1h_local ON CLUSTER 'shopflo
   end_state AggregateFunction(argMax, LowCardinality(String), DateTime64(3, 'UTC')),
   produced SimpleAggregateFunction(sum, UInt64) CODEC(T64, ZSTD(1)),
   rejected SimpleAggregateFunction(sum, UInt64) CODEC(T64, ZSTD(1)),
-  ideal_produced_s SimpleAggregateFunction(sum, Float64) CODEC(Gorilla, ZSTD(1)),
-  ideal_rejected_s SimpleAggregateFunction(sum, Float64) CODEC(Gorilla, ZSTD(1)),
-  kwh SimpleAggregateFunction(sum, Float64) CODEC(Gorilla, ZSTD(1)),
-  kvarh SimpleAggregateFunction(sum, Float64) CODEC(Gorilla, ZSTD(1)),
-  kw_max SimpleAggregateFunction(max, Float64) CODEC(Gorilla, ZSTD(1)),
+  ideal_produced_s SimpleAggregateFunction(sum, Float64) CODEC(LZ4),
+  ideal_rejected_s SimpleAggregateFunction(sum, Float64) CODEC(LZ4),
+  kwh SimpleAggregateFunction(sum, Float64) CODEC(LZ4),
+  kvarh SimpleAggregateFunction(sum, Float64) CODEC(LZ4),
+  kw_max SimpleAggregateFunction(max, Float64) CODEC(LZ4),
   down_runs SimpleAggregateFunction(sumMap, Tuple(Array(UInt32), Array(UInt64)))
 ) ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/shopfloor/machine_rollup_1h_local', '{replica}')
 PARTITION BY toYear(bucket)
@@ -438,4 +438,5 @@ INSERT INTO shopfloor.schema_migrations_local (version, name, applied) VALUES
   (2, 'codecs, insert deduplication, state intervals, rollups, ingest watermarks and batch ledger', now64(3)),
   (3, 'run start on state rows, DOWN runs by length in the rollups, latest state per machine, 15- and 30-minute rollups, coarser rollups fed from the minute rollup', now64(3)),
   (4, 'a meter reading books its energy in the interval that ends at it', now64(3)),
-  (5, 'factory and line of the machine event tables computed from the machine path by default', now64(3));
+  (5, 'factory and line of the machine event tables computed from the machine path by default', now64(3)),
+  (6, 'rollups: LZ4 for float sums and maxima (Gorilla and ZSTD before)', now64(3));

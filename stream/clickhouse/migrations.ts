@@ -1,6 +1,6 @@
 import type { Clickhouse } from './client.ts'
 import { StreamError } from '../errors.ts'
-import { ALL_TABLES, EVENT_TABLES, VIEWS, columnSql, createTableSql, createViewSql, eventRollupViews, viewSelectSql, type TableDef, type ViewDef } from './schema.ts'
+import { ALL_TABLES, EVENT_TABLES, ROLLUP_TABLES, VIEWS, columnSql, createTableSql, createViewSql, eventRollupViews, viewSelectSql, type ColumnDef, type TableDef, type ViewDef } from './schema.ts'
 
 export interface Migration {
   readonly version: number
@@ -32,11 +32,16 @@ function alterToDefinition(t: TableDef): string[] {
 const V3_COLUMNS: Readonly<Record<string, readonly string[]>> = { machine_state: ['prev_since'], machine_rollup_1m: ['down_runs'], machine_rollup_1h: ['down_runs'] }
 /** Columns version 5 gave a DEFAULT (computed from `machine`); versions 2 and 3 declared them without. */
 const V5_DEFAULTS: readonly string[] = ['factory', 'line']
-/** A table as version 2 left it: without version 3's columns and version 5's defaults. */
-const asOfV2 = (t: TableDef): TableDef => ({
-  ...t,
-  columns: t.columns.filter((c) => !V3_COLUMNS[t.name]?.includes(c.name)).map(({ default: _, ...c }) => c),
-})
+/** The codec of the rollups' float columns until version 6 gave them LZ4. */
+const V6_OLD_FLOAT_CODEC = 'Gorilla, ZSTD(1)'
+const isRollupFloat = (t: TableDef, c: ColumnDef): boolean => ROLLUP_TABLES.includes(t) && c.type.includes('Float64')
+/** A table as versions before 6 created it: the rollups' float columns with their old codec. */
+const asOfV5 = (t: TableDef): TableDef => ({ ...t, columns: t.columns.map((c) => (isRollupFloat(t, c) ? { ...c, codec: V6_OLD_FLOAT_CODEC } : c)) })
+/** A table as version 2 left it: without version 3's columns, version 5's defaults and version 6's codecs. */
+const asOfV2 = (t: TableDef): TableDef => {
+  const v5 = asOfV5(t)
+  return { ...v5, columns: v5.columns.filter((c) => !V3_COLUMNS[t.name]?.includes(c.name)).map(({ default: _, ...c }) => c) }
+}
 /** Tables version 3 created. */
 const V3_TABLES: readonly string[] = ['machine_rollup_15m', 'machine_rollup_30m', 'machine_state_last']
 const tableNamed = (name: string): TableDef => ALL_TABLES.find((t) => t.name === name) as TableDef
@@ -163,11 +168,11 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'run start on state rows, DOWN runs by length in the rollups, latest state per machine, 15- and 30-minute rollups, coarser rollups fed from the minute rollup',
     statements: [
       ...Object.entries(V3_COLUMNS).flatMap(([table, names]) =>
-        tableNamed(table)
+        asOfV5(tableNamed(table))
           .columns.filter((c) => names.includes(c.name))
           .map((c) => `ALTER TABLE {db}.${table} ADD COLUMN IF NOT EXISTS ${columnSql(c)}`),
       ),
-      ...V3_TABLES.map((t) => createTableSql(tableNamed(t), '{db}')),
+      ...V3_TABLES.map((t) => createTableSql(asOfV5(tableNamed(t)), '{db}')),
       // The hour rollup is fed from the minute rollup from now on (one rollup view per event
       // insert instead of two), and the minute rollup's state view adds down_runs. Stop ingest
       // while upgrading: an insert between a drop and its create would miss a rollup.
@@ -203,6 +208,16 @@ export const MIGRATIONS: readonly Migration[] = [
     statements: EVENT_TABLES.flatMap((t) => {
       const cols = t.columns.filter((c) => c.default !== undefined && V5_DEFAULTS.includes(c.name))
       return cols.length ? [`ALTER TABLE {db}.${t.name} ${cols.map((c) => `MODIFY COLUMN ${columnSql(c)}`).join(', ')}`] : []
+    }),
+  },
+  {
+    version: 6,
+    name: 'rollups: LZ4 for float sums and maxima (Gorilla and ZSTD before)',
+    // A codec change rewrites nothing: new parts are written with LZ4, stored parts when merges
+    // next rewrite them (OPTIMIZE TABLE ... FINAL does it at once).
+    statements: ROLLUP_TABLES.map((t) => {
+      const cols = t.columns.filter((c) => isRollupFloat(t, c))
+      return `ALTER TABLE {db}.${t.name} ${cols.map((c) => `MODIFY COLUMN ${columnSql(c)}`).join(', ')}`
     }),
   },
 ]

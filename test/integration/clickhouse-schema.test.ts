@@ -253,7 +253,7 @@ describe('clickhouse schema', () => {
     const codec = new EventCodec()
     const events = factoryEvents(2000, 29)
     await new Ingest({ clickhouse: ch, codec, logger: silentLogger }).handle(messages(codec, events.slice(0, 1000)))
-    expect(await migrate(ch)).toEqual([3, 4, 5])
+    expect(await migrate(ch)).toEqual([3, 4, 5, 6])
     await new Ingest({ clickhouse: ch, codec, logger: silentLogger }).handle(messages(codec, events.slice(1000), 1000))
     await expectExactly(ch, events)
     await expectRollupsMatchRaw(ch)
@@ -286,7 +286,7 @@ describe('clickhouse schema', () => {
     await applyVersion('upgrade_v4', 5) // today's ingest leaves factory and line to the tables
     await new Ingest({ clickhouse: ch, codec, logger: silentLogger }).handle(messages(codec, events.slice(0, 1200)))
     const v4 = MIGRATIONS.find((m) => m.version === 4) as (typeof MIGRATIONS)[number]
-    expect(await migrate(ch)).toEqual([4, 5])
+    expect(await migrate(ch)).toEqual([4, 5, 6])
     await new Ingest({ clickhouse: ch, codec, logger: silentLogger }).handle(messages(codec, events.slice(1200), 1200))
     await expectExactly(ch, events)
     await expectRollupsMatchRaw(ch)
@@ -318,7 +318,7 @@ describe('clickhouse schema', () => {
     const partsBefore = await parts()
     const mutationsBefore = await mutations()
 
-    expect(await migrate(ch)).toEqual([5])
+    expect(await migrate(ch)).toEqual([5, 6])
     expect(await parts(), 'no part rewritten').toEqual(partsBefore)
     expect(await mutations()).toBe(mutationsBefore)
     expect(await defaults()).toEqual(
@@ -343,5 +343,45 @@ describe('clickhouse schema', () => {
     expect(await migrate(ch)).toEqual([])
     expect(await parts()).toEqual(partsAfter)
     expect(await defaults()).toHaveLength(8)
+  })
+  it('migration 6 gives the rollups\' float columns LZ4 without rewriting a part; old parts read the same and change on merge', async () => {
+    const db = 'upgrade_v6'
+    const ch = await storeAtVersion(db, 5)
+    const events = factoryEvents(1600, 41)
+    const codec = new EventCodec()
+    await new Ingest({ clickhouse: ch, codec, logger: silentLogger }).handle(messages(codec, events.slice(0, 800)))
+    const rollups = ['machine_rollup_1m', 'machine_rollup_15m', 'machine_rollup_30m', 'machine_rollup_1h']
+    const codecs = async (): Promise<unknown[]> =>
+      rows(ch, `SELECT DISTINCT compression_codec AS c FROM system.columns WHERE database = '${db}' AND table IN {rollups:Array(String)} AND type LIKE '%Float64%'`, { rollups })
+    const parts = async (): Promise<unknown[]> => rows(ch, `SELECT table, name FROM system.parts WHERE database = '${db}' AND table IN {rollups:Array(String)} AND active ORDER BY table, name`, { rollups })
+    const mutations = async (): Promise<number> => Number((await rows<{ n: string }>(ch, `SELECT count() AS n FROM system.mutations WHERE database = '${db}'`))[0]?.n)
+    // What the queries read, summed over every rollup: must not move with the codec.
+    const sums = async (): Promise<unknown[]> =>
+      rows(ch, `SELECT r, e, q, k, i FROM (${rollups.map((t) => `SELECT '${t}' AS r, sum(kwh) AS e, sum(kvarh) AS q, max(kw_max) AS k, sum(ideal_produced_s) AS i FROM ${db}.${t}`).join(' UNION ALL ')}) ORDER BY r`)
+    expect(await codecs()).toEqual([{ c: 'CODEC(Gorilla(8), ZSTD(1))' }])
+    await applyRetention(ch) // as every start-up of version 5 did (a new TTL is a mutation of tag_sample)
+    const partsBefore = await parts()
+    const mutationsBefore = await mutations()
+    const sumsBefore = await sums()
+
+    expect(await migrate(ch)).toEqual([6])
+    expect(await codecs()).toEqual([{ c: 'CODEC(LZ4)' }])
+    expect(await parts(), 'no part rewritten').toEqual(partsBefore)
+    expect(await mutations()).toBe(mutationsBefore)
+    expect(await sums()).toEqual(sumsBefore)
+    await expectRollupsMatchRaw(ch)
+
+    // New rows go into LZ4 parts; a merge rewrites the old ones; the figures stay exact.
+    await new Ingest({ clickhouse: ch, codec, logger: silentLogger }).handle(messages(codec, events.slice(800), 800))
+    for (const t of rollups) await ch.client.command({ query: `OPTIMIZE TABLE ${db}.${t} FINAL` })
+    await expectExactly(ch, events)
+    await expectRollupsMatchRaw(ch)
+
+    // Run again (as after an interruption before version 6 was recorded): nothing changes.
+    const partsAfter = await parts()
+    await applyVersion(db, 6)
+    expect(await migrate(ch)).toEqual([])
+    expect(await parts()).toEqual(partsAfter)
+    expect(await codecs()).toEqual([{ c: 'CODEC(LZ4)' }])
   })
 })
