@@ -83,15 +83,22 @@ export interface KafkaSubscriberStats {
   fencedOut: number
 }
 
+/** Messages of one delivery still buffered, and when they arrived. */
+interface Arrival {
+  count: number
+  readonly at: number
+}
+
+/** When the oldest buffered message of a partition arrived (now when none is buffered). */
+const oldestArrival = (st: PartitionState): number => st.arrivals[0]?.at ?? Date.now()
+
 interface PartitionState {
   readonly topic: string
   readonly partition: number
   readonly generation: number
   messages: IncomingMessage[]
-  /** When the oldest buffered message arrived. */
-  since: number
   /** Buffered messages by delivery, oldest first: how many, and when they arrived. */
-  arrivals: { count: number; at: number }[]
+  arrivals: Arrival[]
   /** Offset after the last buffered message. */
   next: bigint | undefined
   /** A pending batch to replay ends here: the first batch is cut exactly at it. */
@@ -203,7 +210,7 @@ export class KafkaSubscriber implements Subscriber {
     const key = `${topic}\u0000${partition}`
     let st = this.#partitions.get(key)
     if (!st) {
-      st = { topic, partition, generation: this.#generation, messages: [], since: 0, arrivals: [], next: undefined, end: undefined, checked: false, timer: undefined, lock: Promise.resolve(), fetchLag: 0, draining: false }
+      st = { topic, partition, generation: this.#generation, messages: [], arrivals: [], next: undefined, end: undefined, checked: false, timer: undefined, lock: Promise.resolve(), fetchLag: 0, draining: false }
       this.#partitions.set(key, st)
     }
     return st
@@ -243,10 +250,7 @@ export class KafkaSubscriber implements Subscriber {
       st.messages.push({ topic: batch.topic, partition: batch.partition, key: m.key ? m.key.toString() : null, value: m.value ?? Buffer.alloc(0), offset: m.offset })
       st.next = offset + 1n
     }
-    if (st.messages.length > buffered) {
-      if (buffered === 0) st.since = arrived
-      st.arrivals.push({ count: st.messages.length - buffered, at: arrived })
-    }
+    if (st.messages.length > buffered) st.arrivals.push({ count: st.messages.length - buffered, at: arrived })
     // Moves kafkajs's fetch position on; the committed offset stays where the last stored batch ended.
     resolveOffset(batch.lastOffset())
     st.fetchLag = Number(batch.offsetLag())
@@ -295,7 +299,7 @@ export class KafkaSubscriber implements Subscriber {
           continue
         }
       } else if (st.messages.length >= this.#batchMessages) count = this.#batchMessages
-      else if (force || Date.now() - st.since >= this.#batchDelayMs) count = st.messages.length
+      else if (force || Date.now() - oldestArrival(st) >= this.#batchDelayMs) count = st.messages.length
       else return
       if (!(await this.#flush(st, count, heartbeat))) return
     }
@@ -334,7 +338,7 @@ export class KafkaSubscriber implements Subscriber {
     // with the batches before it is due once its own oldest message has waited the delay (it used
     // to wait the whole delay again after the last full batch, idling the partition).
     for (let n = count; n > 0 && st.arrivals.length > 0; ) {
-      const a = st.arrivals[0] as { count: number; at: number }
+      const a = st.arrivals[0] as Arrival
       if (a.count <= n) {
         n -= a.count
         st.arrivals.shift()
@@ -343,7 +347,6 @@ export class KafkaSubscriber implements Subscriber {
         n = 0
       }
     }
-    st.since = st.arrivals[0]?.at ?? Date.now()
     if (st.end !== undefined && BigInt(bounds.nextOffset) >= st.end) st.end = undefined
     this.stats.batches++
     this.stats.messages += count
@@ -370,7 +373,7 @@ export class KafkaSubscriber implements Subscriber {
   /** A timer stores a partition's last messages when no more arrive within the batch delay. */
   #arm(st: PartitionState): void {
     if (st.timer || st.messages.length === 0 || !this.#current(st)) return
-    const wait = Math.max(0, this.#batchDelayMs - (Date.now() - st.since))
+    const wait = Math.max(0, this.#batchDelayMs - (Date.now() - oldestArrival(st)))
     st.timer = setTimeout(() => {
       st.timer = undefined
       void this.#locked(st, () => this.#drain(st, true, undefined))
