@@ -27,7 +27,6 @@ const HOUR_MS = 3_600_000
 /** Calendar kinds as small integers in SQL. */
 const KINDS: readonly TimeKind[] = ['production', 'break', 'holiday', 'planned_downtime', 'no_shift']
 
-
 /** Path prefixes: rollups and event tables are sorted by factory and line first. */
 const prefix = (path: string, segments: number): string => path.split('/').slice(0, segments).join('/')
 
@@ -194,7 +193,9 @@ function shareColumns(): string {
  *   (its row is the machine set's). The slices' sums are these rows added up per slice, and the
  *   coincident peaks their kWh per bucket and quarter.
  */
+/** Bit 63 of a key, as read in JS: bit 31 of its high 32-bit word. */
 const SUSPECT_BIT = 2 ** 31
+/** Bits below the machine index in a suspect key. */
 const MINUTE_BITS = 34
 /** Start of a machine's latest state when it has none: after any window. */
 const NEVER = 9e15
